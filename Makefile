@@ -1,0 +1,51 @@
+# Every target does its own set-up on a fresh machine: `make run` and `make test` are enough.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+NODE_INSTALLED := node_modules/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run test lint format bench clean nlu-model node
+
+$(INSTALLED): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,aws]'
+	touch $@
+
+install: $(INSTALLED)
+
+# The trained parser is committed; this rebuilds it only when its training data changed.
+nlu-model: $(INSTALLED)
+	$(BIN)/ambient-shop nlu train --if-stale
+
+$(NODE_INSTALLED): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+node: $(NODE_INSTALLED)
+
+run: nlu-model
+	$(BIN)/ambient-shop serve --host $(HOST) --port $(PORT)
+
+test: nlu-model node
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: nlu-model
+	$(PY) benchmarks/nlu_bench.py
+	$(PY) benchmarks/catalog_bench.py
+
+clean:
+	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache

@@ -1,0 +1,46 @@
+"""The Catalog port: what the conversation core may ask of a retailer's product data."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from catalog_adapter.models import (
+    Appearance,
+    Product,
+    ProductQuery,
+    SeenOnResult,
+    StoreAvailability,
+)
+
+
+@runtime_checkable
+class Catalog(Protocol):
+    def search(self, query: ProductQuery) -> list[Product]: ...
+
+    def get(self, product_id: str) -> Product | None: ...
+
+    def availability(self, product_id: str, *, store: str | None = None) -> list[StoreAvailability]:
+        ...
+
+    def appearances(
+        self,
+        *,
+        person: str | None = None,
+        media: str | None = None,
+        product_type: str | None = None,
+    ) -> list[Appearance]: ...
+
+    def seen_on(
+        self,
+        *,
+        person: str | None = None,
+        media: str | None = None,
+        product_type: str | None = None,
+        limit: int = 3,
+    ) -> SeenOnResult: ...
+
+    def vocabulary(self) -> dict[str, list[str]]:
+        """Names the parser's gazetteers load: brands, product_types, people, media, colors..."""
+        ...
+
+    def close(self) -> None: ...
