@@ -19,8 +19,9 @@ class Catalog(Protocol):
 
     def get(self, product_id: str) -> Product | None: ...
 
-    def availability(self, product_id: str, *, store: str | None = None) -> list[StoreAvailability]:
-        ...
+    def availability(
+        self, product_id: str, *, store: str | None = None
+    ) -> list[StoreAvailability]: ...
 
     def appearances(
         self,

@@ -16,7 +16,7 @@ _SCHEMES: dict[str, str] = {}
 
 
 def register(name: str, *, schemes: tuple[str, ...]) -> Callable[[CatalogFactory], CatalogFactory]:
-    """Register a factory `f(url, **options) -> Catalog`; a name or scheme used twice is an error."""
+    """Register a factory `f(url, **options) -> Catalog`; reusing a name or scheme is an error."""
 
     def decorate(factory: CatalogFactory) -> CatalogFactory:
         if name in _FACTORIES:

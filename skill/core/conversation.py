@@ -1,0 +1,111 @@
+"""The channel-neutral conversation: one Turn in, one Reply out, state carried explicitly."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+from nlu.contract import Parse
+from skill.core.context import Outcome, PolicyContext, Services
+from skill.core.model import Reply, Turn
+from skill.core.policies import after_purchase, conversational, people, shopping
+from skill.core.state import DialogueState
+from skill.errors import AmbientShopError, CatalogUnavailable
+
+log = logging.getLogger(__name__)
+
+Policy = Callable[[PolicyContext], Outcome]
+
+# Explicit intent -> policy map: behaviour never depends on registration order.
+POLICIES: Mapping[str, Policy] = {
+    "find_product": shopping.find_product,
+    "find_seen_on": shopping.find_seen_on,
+    "refine_search": shopping.refine_search,
+    "select_item": shopping.select_item,
+    "product_info": shopping.product_info,
+    "check_availability": shopping.check_availability,
+    "add_to_cart": shopping.add_to_cart,
+    "order_status": after_purchase.order_status,
+    "cancel_order": after_purchase.cancel_order,
+    "return_refund": after_purchase.return_refund,
+    "shipping_info": after_purchase.shipping_info,
+    "talk_to_agent": people.talk_to_agent,
+    "complaint": people.complaint,
+    "feedback": people.feedback,
+    "account_help": people.account_help,
+    "greeting": conversational.greeting,
+    "help": conversational.help_,
+    "yes": conversational.yes,
+    "no": conversational.no,
+    "stop": conversational.stop,
+    "thanks": conversational.thanks,
+    "repeat": conversational.repeat,
+    "out_of_scope": conversational.out_of_scope,
+}
+
+MAX_INPUT_CHARS = 2000
+
+
+class Conversation:
+    """Runs policies and the cross-cutting rules: outages, misunderstandings, repeat, transcript."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    @property
+    def services(self) -> Services:
+        return self._services
+
+    def understand(self, turn: Turn) -> Parse:
+        if turn.intent:
+            return Parse(text=turn.text or "", intent=turn.intent, confidence=1.0)
+        text = (turn.text or "")[:MAX_INPUT_CHARS]
+        if not text.strip():
+            return Parse(text="", intent="help", confidence=1.0)
+        return self._services.parser.parse(text)
+
+    def handle(self, turn: Turn, state: DialogueState) -> tuple[Reply, DialogueState, Parse]:
+        if turn.event == "session_end":
+            return (
+                Reply(text="", end_session=True),
+                replace(state, pending={}),
+                Parse(text="", intent="stop", confidence=1.0),
+            )
+        parse = (
+            Parse(text="", intent="greeting", confidence=1.0)
+            if turn.event == "launch"
+            else self.understand(turn)
+        )
+        ctx = PolicyContext(services=self._services, turn=turn, parse=parse, state=state)
+        policy = (
+            conversational.launch
+            if turn.event == "launch"
+            else POLICIES.get(parse.intent, conversational.out_of_scope)
+        )
+        try:
+            outcome = policy(ctx)
+        except CatalogUnavailable:
+            log.warning("catalog unavailable while handling %s", parse.intent, exc_info=True)
+            outcome = people.offer_person(
+                ctx,
+                lead="Sorry, I can't reach our product catalog right now.",
+                reason="catalog outage",
+            )
+        except AmbientShopError:
+            log.exception("could not complete %s", parse.intent)
+            outcome = people.offer_person(
+                ctx, lead="Sorry, something went wrong on our side.", reason="internal error"
+            )
+        new_state = outcome.state
+        if outcome.misunderstood:
+            new_state = replace(new_state, misunderstandings=state.misunderstandings + 1)
+        elif parse.intent != "repeat":
+            new_state = replace(new_state, misunderstandings=0)
+        reply = outcome.reply
+        if parse.intent != "repeat" and reply.text:
+            new_state = replace(new_state, last_text=reply.text, last_reprompt=reply.reprompt or "")
+        new_state = new_state.remember(
+            shopper=parse.text or f"({parse.intent})", assistant=reply.text
+        )
+        return reply, new_state, parse

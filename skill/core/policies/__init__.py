@@ -1,0 +1,1 @@
+"""One plain function per intent; the map lives in skill.core.conversation."""

@@ -1,0 +1,512 @@
+"""Shopping policies: find, seen-on, refine, select, details, availability, cart, send link."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from catalog_adapter.models import Product, ProductQuery
+from skill.core import speech
+from skill.core.context import Outcome, PolicyContext
+from skill.core.model import Card, Reply, ReplyItem
+
+# Attribute filters dropped one at a time, least important first, when nothing matches.
+_RELAXATION_ORDER = ("pattern", "size", "material", "brand", "color")
+_QUERY_FIELDS = ("text", "product_type", "color", "material", "pattern", "size", "brand")
+_STOPWORDS = frozenset(
+    """a an the me my i i'd id im i'm you your for of to in on at with and or but please show find
+    get looking look search want need would like some any can could do does is are there it its
+    this that these those what which how much many cost costs price buy shop something one ones
+    under over below above between less more than dollars dollar bucks around about maybe just
+    got see seen tell let us hey alexa ask okay ok um uh really very so also have has had be been
+    from where who wore wearing worn""".split()
+)
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def _money_bound(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def query_from_parse(ctx: PolicyContext) -> dict[str, Any]:
+    """The structured search this turn asks for, as a plain dict kept in dialogue state."""
+    parse = ctx.parse
+    query: dict[str, Any] = {}
+    for label, key in (
+        ("PRODUCT_TYPE", "product_type"),
+        ("COLOR", "color"),
+        ("MATERIAL", "material"),
+        ("PATTERN", "pattern"),
+        ("SIZE", "size"),
+        ("BRAND", "brand"),
+    ):
+        entity = parse.first(label)
+        if entity is not None and entity.value:
+            query[key] = str(entity.value)
+    price_entity = parse.first("PRICE")
+    if price_entity is not None and isinstance(price_entity.value, Mapping):
+        low = _money_bound(price_entity.value.get("min"))
+        high = _money_bound(price_entity.value.get("max"))
+        if low is not None:
+            query["min_price"] = str(low)
+        if high is not None:
+            query["max_price"] = str(high)
+    covered = [(e.start, e.end) for e in parse.entities]
+    leftovers = []
+    for match in _WORD.finditer(parse.text.lower()):
+        inside = any(start <= match.start() < end for start, end in covered)
+        if not inside and match.group() not in _STOPWORDS and not match.group().isdigit():
+            leftovers.append(match.group())
+    if leftovers:
+        query["text"] = " ".join(leftovers[:8])
+    return query
+
+
+def build_query(query: Mapping[str, Any], *, limit: int = 10) -> ProductQuery:
+    return ProductQuery(
+        text=str(query.get("text", "")),
+        product_type=query.get("product_type"),
+        color=query.get("color"),
+        material=query.get("material"),
+        pattern=query.get("pattern"),
+        size=query.get("size"),
+        brand=query.get("brand"),
+        min_price=_money_bound(query.get("min_price")),
+        max_price=_money_bound(query.get("max_price")),
+        exclude_ids=tuple(query.get("exclude_ids", ())),
+        limit=limit,
+    )
+
+
+def search_relaxing(
+    ctx: PolicyContext, query: Mapping[str, Any]
+) -> tuple[list[Product], list[str]]:
+    """Search; when nothing matches, drop attribute filters one by one, reporting which."""
+    results = ctx.catalog.search(build_query(query))
+    dropped: list[str] = []
+    relaxed = dict(query)
+    for key in _RELAXATION_ORDER:
+        if results:
+            break
+        if key in relaxed:
+            dropped.append(str(relaxed.pop(key)))
+            results = ctx.catalog.search(build_query(relaxed))
+    if not results and "text" in relaxed and "product_type" in relaxed:
+        # Free-text leftovers are the noisiest part of a spoken request; the type is the anchor.
+        relaxed.pop("text")
+        results = ctx.catalog.search(build_query(relaxed))
+    return results, dropped
+
+
+def describe_query(query: Mapping[str, Any]) -> str:
+    words = [str(query[k]) for k in ("color", "pattern", "material", "brand") if query.get(k)]
+    kind = query.get("product_type") or query.get("text") or "items"
+    phrase = " ".join([*words, _plural(str(kind))])
+    high, low = query.get("max_price"), query.get("min_price")
+    if high and low:
+        phrase += f" between {speech.price(Decimal(low))} and {speech.price(Decimal(high))}"
+    elif high:
+        phrase += f" under {speech.price(Decimal(high))}"
+    elif low:
+        phrase += f" over {speech.price(Decimal(low))}"
+    return phrase
+
+
+def _plural(noun: str) -> str:
+    if not noun or noun.endswith("s"):
+        return noun
+    if noun.endswith(("ch", "sh", "x")):
+        return noun + "es"
+    return noun + "s"
+
+
+def items_of(products: Sequence[Product]) -> tuple[ReplyItem, ...]:
+    return tuple(
+        ReplyItem(
+            product_id=p.id,
+            title=p.title,
+            price=p.current_price.amount,
+            currency=p.current_price.currency,
+            image_url=p.image_link,
+            link=p.link,
+            subtitle=p.brand,
+        )
+        for p in products
+    )
+
+
+def product_card(product: Product, *, lead: str = "") -> Card:
+    lines = [lead] if lead else []
+    lines.append(f"{product.title} — {speech.product_price(product)}")
+    if product.brand:
+        lines.append(f"Brand: {product.brand}")
+    if product.link:
+        lines.append(product.link)
+    return Card(title=product.title, text="\n".join(lines), image_url=product.image_link)
+
+
+def present(
+    ctx: PolicyContext,
+    products: list[Product],
+    query: Mapping[str, Any],
+    *,
+    dropped: Sequence[str] = (),
+    intro: str = "",
+) -> Outcome:
+    """Read out up to three results and remember the list for "the second one"."""
+    if not products:
+        text = (
+            f"I couldn't find any {describe_query(query)} right now. "
+            "You could try a different colour, a wider price range, or another kind of item."
+        )
+        return ctx.outcome(Reply(text=text, reprompt="What else can I look for?"))
+    shown = products[: speech.MAX_SPOKEN_ITEMS]
+    lead = intro
+    if dropped:
+        lead += f"I couldn't find that in {speech.join(list(dropped), conjunction='or')}, "
+        lead += "but here is what comes closest. "
+    if len(shown) == 1:
+        body = f"I found one: {speech.brand_title(shown[0])} for {speech.product_price(shown[0])}."
+        reprompt = "Would you like to hear more about it, or add it to your cart?"
+    else:
+        body = f"Here are the top {speech.count(len(shown))}: {speech.listing(shown)}"
+        reprompt = "Which one would you like to hear more about?"
+    text = f"{lead}{body} {reprompt}"
+    card_lines = [f"{i}. {p.title} — {speech.product_price(p)}" for i, p in enumerate(shown, 1)]
+    card = Card(
+        title=describe_query(query).capitalize()[:80] or "Results",
+        text="\n".join(card_lines),
+        image_url=shown[0].image_link,
+    )
+    return ctx.outcome(
+        Reply(
+            text=text,
+            reprompt=reprompt,
+            items=items_of(shown),
+            card=card,
+            suggestions=("Tell me about the first one", "Something cheaper", "Talk to a person"),
+        ),
+        results=tuple(p.id for p in products[:10]),
+        query=dict(query),
+        selected=None,
+        pending={},
+    )
+
+
+def find_product(ctx: PolicyContext) -> Outcome:
+    query = query_from_parse(ctx)
+    if not query:
+        return ctx.outcome(
+            Reply(
+                text="Sure. What are you shopping for? For example, a blue velvet sofa "
+                "under eight hundred dollars.",
+                reprompt="What are you shopping for?",
+            )
+        )
+    products, dropped = search_relaxing(ctx, query)
+    return present(ctx, products, query, dropped=dropped)
+
+
+def find_seen_on(ctx: PolicyContext) -> Outcome:
+    person = ctx.parse.first("PERSON")
+    media = ctx.parse.first("MEDIA")
+    kind = ctx.parse.first("PRODUCT_TYPE")
+    if person is None and media is None:
+        return find_product(ctx)
+    found = ctx.catalog.seen_on(
+        person=str(person.value) if person else None,
+        media=str(media.value) if media else None,
+        product_type=str(kind.value) if kind else None,
+        limit=3,
+    )
+    who = str(person.value) if person else "they"
+    where = (
+        f" on {found.appearance.media}"
+        if found.appearance and found.appearance.media
+        else (f" on {media.value}" if media else "")
+    )
+    garment = (
+        str(kind.value)
+        if kind
+        else (
+            found.appearance.product_type
+            if found.appearance and found.appearance.product_type
+            else "piece"
+        )
+    )
+    if found.exact is not None:
+        product = found.exact
+        text = (
+            f"Good eye. The {garment} {who} wore{where} is {speech.brand_title(product)}, "
+            f"and that's the exact one. It costs {speech.product_price(product)}. "
+        )
+        text += "Would you like me to add it to your cart or send the link to your phone?"
+        return ctx.outcome(
+            Reply(
+                text=text,
+                reprompt="Shall I add it to your cart, or send the link to your phone?",
+                items=items_of([product]),
+                card=product_card(product, lead=f"Exact match: as worn by {who}{where}"),
+                suggestions=("Add it to my cart", "Send it to my phone", "What sizes?"),
+            ),
+            results=(product.id,),
+            selected=product.id,
+            query={"product_type": garment} if kind else {},
+            pending={},
+        )
+    if found.similar:
+        shown = list(found.similar[: speech.MAX_SPOKEN_ITEMS])
+        text = (
+            f"We don't carry the exact {garment} {who} wore{where}, "
+            f"but these are similar: {speech.listing(shown)} "
+            "Want to hear more about one of them?"
+        )
+        return ctx.outcome(
+            Reply(
+                text=text,
+                reprompt="Which one would you like to hear more about?",
+                items=items_of(shown),
+                card=Card(
+                    title=f"Similar to what {who} wore"[:80],
+                    text="\n".join(
+                        f"{i}. {p.title} — {speech.product_price(p)} (similar, not the exact item)"
+                        for i, p in enumerate(shown, 1)
+                    ),
+                    image_url=shown[0].image_link,
+                ),
+            ),
+            results=tuple(p.id for p in found.similar),
+            selected=None,
+            query={"product_type": garment} if kind else {},
+            pending={},
+        )
+    return ctx.outcome(
+        Reply(
+            text=(
+                f"I couldn't find the {garment} {who} wore{where} in our catalog, or anything "
+                "close to it. Would you like a person on our team to look into it for you?"
+            ),
+            reprompt="Shall I get a person to look into it?",
+        ),
+        pending={"action": "handoff", "reason": "seen-on item not found"},
+    )
+
+
+def refine_search(ctx: PolicyContext) -> Outcome:
+    previous = dict(ctx.state.query)
+    if not previous and not ctx.state.results:
+        return find_product(ctx)
+    changes = query_from_parse(ctx)
+    text = ctx.parse.text.lower()
+    refined = {**previous, **{k: v for k, v in changes.items() if k != "text"}}
+    current = ctx.results()
+    if re.search(r"\b(cheaper|less expensive|lower price|budget|affordable)\b", text) and current:
+        cheapest = min(p.current_price.amount for p in current)
+        refined["max_price"] = str(max(cheapest - Decimal("0.01"), Decimal("0")))
+    if re.search(r"\b(pricier|more expensive|higher end|fancier|premium)\b", text) and current:
+        dearest = max(p.current_price.amount for p in current)
+        refined["min_price"] = str(dearest + Decimal("0.01"))
+    without = re.search(r"\b(?:without|no)\s+([a-z]+)", text)
+    if without:
+        refined["text"] = f"{previous.get('text', '')} -{without.group(1)}".strip()
+    elif changes.get("text"):
+        refined["text"] = f"{previous.get('text', '')} {changes['text']}".strip()
+    if refined == previous:
+        return ctx.outcome(
+            Reply(
+                text="How should I narrow it down? You can say cheaper, a colour, "
+                "a material, or a size.",
+                reprompt="Cheaper, a colour, a material, or a size?",
+            )
+        )
+    products, dropped = search_relaxing(ctx, refined)
+    return present(ctx, products, refined, dropped=dropped)
+
+
+def select_item(ctx: PolicyContext) -> Outcome:
+    product, problem = ctx.referenced_product()
+    if product is None:
+        text = problem or "There's no list to choose from yet. What are you looking for?"
+        return ctx.outcome(Reply(text=text, reprompt="Which one would you like?"))
+    return describe(ctx, product)
+
+
+def describe(ctx: PolicyContext, product: Product) -> Outcome:
+    facts = [f"{speech.brand_title(product).capitalize()} costs {speech.product_price(product)}."]
+    details = [d for d in (product.color, product.material) if d]
+    if details:
+        facts.append(f"It comes in {' '.join(details).lower()}.")
+    if product.availability != "in_stock":
+        facts.append(f"It's currently {product.availability.replace('_', ' ')} online.")
+    if product.description:
+        facts.append(speech.truncate(product.description, 220))
+    text = " ".join(facts) + " Would you like to add it to your cart?"
+    return ctx.outcome(
+        Reply(
+            text=text,
+            reprompt="Shall I add it to your cart?",
+            items=items_of([product]),
+            card=product_card(product),
+            suggestions=("Add it to my cart", "Is it in stock near me?", "What sizes?"),
+        ),
+        selected=product.id,
+        pending={"action": "add_to_cart", "product_id": product.id},
+    )
+
+
+_INFO_ANSWERS = {
+    "material": lambda p: f"it's made of {p.material.lower()}" if p.material else "",
+    "colors": lambda p: f"this one is {p.color.lower()}" if p.color else "",
+    "sizes": lambda p: f"it comes in size {p.size}" if p.size else "",
+    "rating": lambda p: f"shoppers rate it {p.rating:.1f} out of 5" if p.rating else "",
+    "availability": lambda p: f"it's {p.availability.replace('_', ' ')} online",
+}
+
+
+def product_info(ctx: PolicyContext) -> Outcome:
+    product, problem = ctx.referenced_product()
+    if product is None:
+        if ctx.parse.first("PRODUCT_TYPE") is not None:
+            return find_product(ctx)
+        text = problem or "Which product would you like to know about? Tell me what you're after."
+        return ctx.outcome(Reply(text=text, reprompt="Which product do you mean?"))
+    asks = list(ctx.parse.asks) or ["price"]
+    answers = []
+    for ask in asks:
+        if ask == "price":
+            answers.append(f"it costs {speech.product_price(product)}")
+            continue
+        answer = _INFO_ANSWERS.get(ask, lambda p: "")(product)
+        if answer:
+            answers.append(answer)
+        else:
+            answers.append(f"I don't have the {ask.replace('_', ' ')} for it")
+    subject = speech.brand_title(product)
+    text = f"For {subject}: {speech.join(answers)}."
+    if "dimensions" in asks and product.description:
+        text += " " + speech.truncate(product.description, 200)
+    text += " Anything else you'd like to know?"
+    return ctx.outcome(
+        Reply(text=text, reprompt="Anything else about it?", card=product_card(product)),
+        selected=product.id,
+    )
+
+
+def check_availability(ctx: PolicyContext) -> Outcome:
+    product, problem = ctx.referenced_product()
+    if product is None:
+        text = problem or "Which item should I check? Tell me what you're looking for first."
+        return ctx.outcome(Reply(text=text, reprompt="Which item should I check?"))
+    store = ctx.parse.first("STORE")
+    stock = ctx.catalog.availability(product.id, store=str(store.value) if store else None)
+    in_stock = [s for s in stock if s.quantity > 0]
+    if store is not None and not stock:
+        text = f"I couldn't find a store called {store.value}. "
+        text += _stores_phrase(ctx, product)
+    elif in_stock:
+        best = in_stock[0]
+        pickup = (
+            " and ready for pickup today"
+            if "same" in best.pickup_sla.lower()
+            or (best.pickup_sla.lower() in {"same day", "1 hour", "2 hours", "4 hours"})
+            else ""
+        )
+        text = (
+            f"Yes, {best.store_name} has {speech.count(best.quantity)} of "
+            f"{speech.brand_title(product)} in stock{pickup}."
+        )
+        if len(in_stock) > 1 and store is None:
+            others = speech.join([s.store_name for s in in_stock[1:3]])
+            text += f" It's also at {others}."
+    else:
+        where = f"at {store.value}" if store else "in any of our stores"
+        text = f"Sorry, {speech.brand_title(product)} isn't in stock {where} right now."
+        if product.availability == "in_stock":
+            text += " You can still order it online."
+    text += " Would you like to add it to your cart?"
+    return ctx.outcome(
+        Reply(text=text, reprompt="Shall I add it to your cart?", card=product_card(product)),
+        selected=product.id,
+        pending={"action": "add_to_cart", "product_id": product.id},
+    )
+
+
+def _stores_phrase(ctx: PolicyContext, product: Product) -> str:
+    stock = ctx.catalog.availability(product.id)
+    if not stock:
+        return ""
+    return f"We have stores at {speech.join([s.store_name for s in stock[:3]])}."
+
+
+def add_to_cart(ctx: PolicyContext, *, product_id: str | None = None) -> Outcome:
+    product = ctx.product(product_id) if product_id else None
+    problem = None
+    if product is None:
+        product, problem = ctx.referenced_product()
+    if product is None:
+        if ctx.parse.first("PRODUCT_TYPE") is not None:
+            return find_product(ctx)
+        text = problem or "What would you like to add? Tell me what you're looking for."
+        return ctx.outcome(Reply(text=text, reprompt="What would you like to add?"))
+    quantity_entity = ctx.parse.first("QUANTITY")
+    quantity = 1
+    if quantity_entity is not None and isinstance(quantity_entity.value, int):
+        quantity = max(1, min(quantity_entity.value, 20))
+    cart: dict[str, int] = {
+        k: int(v) for k, v in ctx.profile.get("cart", {}).items() if isinstance(v, int)
+    }
+    cart[product.id] = min(cart.get(product.id, 0) + quantity, 99)
+    ctx.profile["cart"] = cart
+    ctx.save_profile()
+    total = _cart_total(ctx, cart)
+    amount = "" if quantity == 1 else f"{speech.count(quantity)} of "
+    text = (
+        f"Added {amount}{speech.brand_title(product)} to your cart. "
+        f"Your cart comes to {speech.price(total)}. "
+        "Shall I text the checkout link to your phone?"
+    )
+    return ctx.outcome(
+        Reply(
+            text=text,
+            reprompt="Shall I text the checkout link to your phone?",
+            card=product_card(product, lead="Added to your cart"),
+            suggestions=("Send it to my phone", "Keep shopping"),
+        ),
+        selected=product.id,
+        pending={"action": "send_link", "product_id": product.id},
+    )
+
+
+def _cart_total(ctx: PolicyContext, cart: Mapping[str, int]) -> Decimal:
+    total = Decimal("0")
+    for product_id, quantity in cart.items():
+        product = ctx.product(product_id)
+        if product is not None:
+            total += product.current_price.amount * quantity
+    return total
+
+
+def send_link(ctx: PolicyContext, *, product_id: str | None) -> Outcome:
+    """Text the product or cart link: a voice answer cannot carry a link the shopper can tap."""
+    product = ctx.product(product_id) if product_id else None
+    if product is not None and product.link:
+        body = f"{product.title} ({speech.product_price(product)}): {product.link}"
+        link = product.link
+    else:
+        body = f"Your {ctx.services.skill_name} cart is ready for checkout."
+        link = ""
+    ctx.outbox.send(shopper_id=ctx.turn.shopper_id, channel="sms", text=body, link=link)
+    return ctx.outcome(
+        Reply(
+            text="Done. I've sent the link to your phone. Anything else I can help with?",
+            reprompt="Anything else?",
+        ),
+        pending={},
+    )

@@ -1,0 +1,84 @@
+"""Typed settings read from AMBIENT_SHOP_* environment variables, with embedded defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from skill.errors import SettingsError
+
+ENV_PREFIX = "AMBIENT_SHOP_"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(ENV_PREFIX + name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(f"{ENV_PREFIX}{name}={raw!r} is not a boolean (use 1/0, true/false)")
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(ENV_PREFIX + name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return float(raw)
+    except ValueError as e:
+        raise SettingsError(f"{ENV_PREFIX}{name}={raw!r} is not a number") from e
+
+
+def _text(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(ENV_PREFIX + name)
+    return raw.strip() if raw and raw.strip() else None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the composition root needs; `from_env` is the only reader of the environment."""
+
+    data_dir: Path = Path("var")
+    # None: the bundled demo catalog, imported into data_dir on first use.
+    catalog_url: str | None = None
+    # None: a SQLite file in data_dir.
+    state_url: str | None = None
+    skill_id: str | None = None
+    dev_unverified: bool = False
+    skill_name: str = "Acme Home"
+    nlu_model_path: Path | None = None
+    public_base_url: str | None = None
+    progressive_response_after_s: float = 1.5
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        source = os.environ if env is None else env
+        data_dir = Path(_text(source, "DATA_DIR") or "var")
+        model = _text(source, "NLU_MODEL")
+        return cls(
+            data_dir=data_dir,
+            catalog_url=_text(source, "CATALOG"),
+            state_url=_text(source, "STATE"),
+            skill_id=_text(source, "SKILL_ID"),
+            dev_unverified=_flag(source, "DEV_UNVERIFIED", False),
+            skill_name=_text(source, "SKILL_NAME") or "Acme Home",
+            nlu_model_path=Path(model) if model else None,
+            public_base_url=_text(source, "PUBLIC_BASE_URL"),
+            progressive_response_after_s=_float(source, "PROGRESSIVE_AFTER_S", 1.5),
+        )
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def resolved_state_url(self) -> str:
+        return self.state_url or f"sqlite:///{(self.data_dir / 'state.db').as_posix()}"
