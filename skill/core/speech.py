@@ -79,6 +79,11 @@ def listing(products: Sequence[Product]) -> str:
     return "; ".join(parts) + "."
 
 
+def sentence_case(text: str) -> str:
+    """Upper-case the first letter only; str.capitalize() would lower-case brand names."""
+    return text[:1].upper() + text[1:]
+
+
 def truncate(text: str, limit: int) -> str:
     """Cut at a sentence or word boundary so speech never stops mid-word."""
     if len(text) <= limit:

@@ -181,7 +181,7 @@ def present(
     text = f"{lead}{body} {reprompt}"
     card_lines = [f"{i}. {p.title} — {speech.product_price(p)}" for i, p in enumerate(shown, 1)]
     card = Card(
-        title=describe_query(query).capitalize()[:80] or "Results",
+        title=speech.sentence_case(describe_query(query))[:80] or "Results",
         text="\n".join(card_lines),
         image_url=shown[0].image_link,
     )
@@ -339,7 +339,8 @@ def select_item(ctx: PolicyContext) -> Outcome:
 
 
 def describe(ctx: PolicyContext, product: Product) -> Outcome:
-    facts = [f"{speech.brand_title(product).capitalize()} costs {speech.product_price(product)}."]
+    subject = speech.sentence_case(speech.brand_title(product))
+    facts = [f"{subject} costs {speech.product_price(product)}."]
     details = [d for d in (product.color, product.material) if d]
     if details:
         facts.append(f"It comes in {' '.join(details).lower()}.")

@@ -1,0 +1,154 @@
+"""ask-sdk-core glue: one bridge handler translates Alexa requests into Turns for the core."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import SkillBuilder
+from ask_sdk_model import Response
+
+from skill.alexa.rendering import render
+from skill.core.conversation import Conversation
+from skill.core.model import Device, Turn
+from skill.core.state import DialogueState
+
+log = logging.getLogger(__name__)
+
+STATE_ATTRIBUTE = "dialogue"
+QUERY_SLOT = "query"
+
+# Alexa intent -> the project's intent. Free-form intents carry their words in the query slot.
+BUILT_IN_INTENTS: Mapping[str, str] = {
+    "AMAZON.HelpIntent": "help",
+    "AMAZON.StopIntent": "stop",
+    "AMAZON.CancelIntent": "stop",
+    "AMAZON.YesIntent": "yes",
+    "AMAZON.NoIntent": "no",
+    "AMAZON.RepeatIntent": "repeat",
+    "AMAZON.FallbackIntent": "out_of_scope",
+    "AMAZON.NavigateHomeIntent": "help",
+    "AMAZON.StartOverIntent": "help",
+}
+# Custom intents whose slot words go through the parser, like the free-form ShopIntent.
+QUERY_INTENTS: frozenset[str] = frozenset({"ShopIntent", "OrderIntent", "AgentIntent"})
+# Custom intents that mean one thing whatever the slot says.
+FIXED_INTENTS: Mapping[str, str] = {"AgentIntent": "talk_to_agent"}
+
+
+def _slot_values(request: Any) -> dict[str, str]:
+    slots = getattr(getattr(request, "intent", None), "slots", None) or {}
+    return {name: slot.value for name, slot in slots.items() if slot is not None and slot.value}
+
+
+def _device(handler_input: HandlerInput) -> Device:
+    system = (
+        handler_input.request_envelope.context.system
+        if (handler_input.request_envelope.context)
+        else None
+    )
+    interfaces = system.device.supported_interfaces if system and system.device else None
+    apl = bool(interfaces and interfaces.alexa_presentation_apl is not None)
+    return Device(has_screen=apl, supports_apl=apl)
+
+
+def turn_from_request(handler_input: HandlerInput) -> Turn:
+    """Translate an Alexa request; nothing here decides behaviour, the core does."""
+    envelope = handler_input.request_envelope
+    request = envelope.request
+    session = envelope.session
+    user_id = "anonymous"
+    if envelope.context and envelope.context.system and envelope.context.system.user:
+        user_id = envelope.context.system.user.user_id or user_id
+    elif session and session.user:
+        user_id = session.user.user_id or user_id
+    conversation_id = (session.session_id if session else None) or envelope.request.request_id
+    common: dict[str, Any] = {
+        "channel": "alexa",
+        "shopper_id": user_id,
+        "conversation_id": conversation_id,
+        "locale": request.locale or "en-US",
+        "device": _device(handler_input),
+    }
+    if request.object_type == "LaunchRequest":
+        return Turn(event="launch", **common)
+    if request.object_type == "SessionEndedRequest":
+        return Turn(event="session_end", **common)
+    intent_name = request.intent.name if getattr(request, "intent", None) else ""
+    slots = _slot_values(request)
+    if intent_name in BUILT_IN_INTENTS:
+        return Turn(intent=BUILT_IN_INTENTS[intent_name], slots=slots, **common)
+    if intent_name in FIXED_INTENTS:
+        return Turn(
+            text=slots.get(QUERY_SLOT), intent=FIXED_INTENTS[intent_name], slots=slots, **common
+        )
+    if intent_name in QUERY_INTENTS or QUERY_SLOT in slots:
+        return Turn(text=slots.get(QUERY_SLOT, ""), slots=slots, **common)
+    # An intent this version does not know (an older or newer interaction model): let the
+    # parser read whatever words came with it instead of failing.
+    return Turn(text=" ".join(slots.values()), slots=slots, **common)
+
+
+class ConversationBridge(AbstractRequestHandler):
+    """The single handler: every request the skill accepts goes through the core."""
+
+    def __init__(self, conversation: Conversation) -> None:
+        self._conversation = conversation
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return handler_input.request_envelope.request.object_type in (
+            "LaunchRequest",
+            "IntentRequest",
+            "SessionEndedRequest",
+        )
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = turn_from_request(handler_input)
+        attributes = handler_input.attributes_manager.session_attributes
+        state = DialogueState.from_dict(attributes.get(STATE_ATTRIBUTE))
+        reply, new_state, _ = self._conversation.handle(turn, state)
+        if turn.event == "session_end":
+            return handler_input.response_builder.response
+        attributes[STATE_ATTRIBUTE] = new_state.to_dict()
+        render(reply, handler_input.response_builder, supports_apl=turn.device.supports_apl)
+        return handler_input.response_builder.response
+
+
+class UnsupportedRequestHandler(AbstractRequestHandler):
+    """Requests this skill does not use (audio player events, system exceptions) get no answer."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        log.info("ignoring %s", handler_input.request_envelope.request.object_type)
+        return handler_input.response_builder.response
+
+
+class ApologyExceptionHandler(AbstractExceptionHandler):
+    """Last line of defence: a spoken apology and an offer of a person, never a crash."""
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        log.exception("unhandled error in the skill", exc_info=exception)
+        text = (
+            "Sorry, something went wrong on my side. You can try again, or say "
+            "talk to a person and someone from our team will help."
+        )
+        return handler_input.response_builder.speak(text).ask("What would you like to do?").response
+
+
+def build_skill(conversation: Conversation, *, skill_id: str | None) -> CustomSkill:
+    builder = SkillBuilder()
+    if skill_id:
+        builder.skill_id = skill_id
+    builder.add_request_handler(ConversationBridge(conversation))
+    builder.add_request_handler(UnsupportedRequestHandler())
+    builder.add_exception_handler(ApologyExceptionHandler())
+    return builder.create()

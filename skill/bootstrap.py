@@ -1,0 +1,123 @@
+"""The one composition root: settings -> wired services for Flask, Lambda, the simulator and CLI."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from catalog_adapter.ports import Catalog
+from skill.core.context import Services
+from skill.core.conversation import Conversation
+from skill.core.ports import ConversationStore, Parser
+from skill.desk.tickets import SqliteTicketDesk
+from skill.settings import Settings
+from skill.store.demo_orders import DemoOrderService
+from skill.store.sqlite import (
+    SqliteConversationStore,
+    SqliteDatabase,
+    SqliteOutbox,
+    SqliteShopperStore,
+)
+
+if TYPE_CHECKING:
+    from ask_sdk_core.skill import CustomSkill
+
+    from skill.alexa.verification import AlexaRequestVerifier
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Application:
+    """Everything wired; kept in `app.extensions["ambient_shop"]` by the Flask factory."""
+
+    settings: Settings
+    conversation: Conversation
+    alexa_skill: CustomSkill
+    verifier: AlexaRequestVerifier | None
+    catalog: Catalog
+    database: SqliteDatabase
+    outbox: SqliteOutbox
+    desk: SqliteTicketDesk
+    conversations: ConversationStore
+    closers: list[Any] = field(default_factory=list)
+
+    def close(self) -> None:
+        for resource in self.closers:
+            resource.close()
+
+
+def open_default_catalog(settings: Settings) -> Catalog:
+    from catalog_adapter.demo import demo_catalog_url
+    from catalog_adapter.registry import open_catalog
+
+    url = settings.catalog_url or demo_catalog_url(settings.data_dir)
+    return open_catalog(url)
+
+
+def load_parser(settings: Settings, catalog: Catalog) -> Parser:
+    import nlu
+
+    return nlu.load(settings.nlu_model_path, vocabulary=catalog.vocabulary())
+
+
+def build_verifier(settings: Settings) -> AlexaRequestVerifier | None:
+    if settings.dev_unverified:
+        log.warning(
+            "Alexa request verification is OFF (AMBIENT_SHOP_DEV_UNVERIFIED=1): any caller can "
+            "talk to this skill. Use only for local development."
+        )
+        return None
+    from skill.alexa.verification import AlexaRequestVerifier
+
+    if not settings.skill_id:
+        log.warning("AMBIENT_SHOP_SKILL_ID is not set: requests for any skill id will be accepted")
+    return AlexaRequestVerifier(skill_id=settings.skill_id)
+
+
+def build(
+    settings: Settings | None = None,
+    *,
+    catalog: Catalog | None = None,
+    parser: Parser | None = None,
+    verifier: AlexaRequestVerifier | None = None,
+) -> Application:
+    """Wire the application; tests pass their own catalog, parser or verifier."""
+    from skill.alexa.skill import build_skill
+
+    settings = settings or Settings.from_env()
+    closers: list[Any] = []
+    if catalog is None:
+        catalog = open_default_catalog(settings)
+        closers.append(catalog)
+    if parser is None:
+        parser = load_parser(settings, catalog)
+    database = SqliteDatabase.from_url(settings.resolved_state_url)
+    closers.append(database)
+    outbox = SqliteOutbox(database)
+    desk = SqliteTicketDesk(database)
+    services = Services(
+        parser=parser,
+        catalog=catalog,
+        orders=DemoOrderService(database),
+        desk=desk,
+        outbox=outbox,
+        shoppers=SqliteShopperStore(database),
+        skill_name=settings.skill_name,
+    )
+    conversation = Conversation(services)
+    if verifier is None:
+        verifier = build_verifier(settings)
+    return Application(
+        settings=settings,
+        conversation=conversation,
+        alexa_skill=build_skill(conversation, skill_id=settings.skill_id),
+        verifier=verifier,
+        catalog=catalog,
+        database=database,
+        outbox=outbox,
+        desk=desk,
+        conversations=SqliteConversationStore(database),
+        closers=closers,
+    )

@@ -1,0 +1,84 @@
+"""The `ambient-shop` command: serve the skill, and the parser and catalog tools."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from skill.errors import AmbientShopError
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from skill.settings import Settings
+    from skill.web import create_app
+
+    settings = Settings.from_env()
+    app = create_app(settings)
+    base = f"http://{args.host}:{args.port}"
+    wired = app.extensions["ambient_shop"]
+    lines = [
+        f"Ambient Shop ({settings.skill_name}) is serving on {base}",
+        f"  Alexa endpoint  POST {base}/alexa",
+        f"  Health          GET  {base}/healthz",
+    ]
+    for rule, label in (("/simulator", "Simulator"), ("/desk", "Agent desk")):
+        if any(r.rule == rule for r in app.url_map.iter_rules()):
+            lines.append(f"  {label:<15} {base}{rule}")
+    if wired.verifier is None:
+        lines.append("  WARNING: Alexa request verification is OFF (AMBIENT_SHOP_DEV_UNVERIFIED=1)")
+    print("\n".join(lines), flush=True)
+    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ambient-shop",
+        description="Ambient Shop: a voice shopping assistant for retailers.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the skill (Alexa endpoint, health, simulator, agent desk)",
+        description="Serve the skill over HTTP. Settings come from AMBIENT_SHOP_* variables: "
+        "AMBIENT_SHOP_CATALOG (catalog URL, default: the bundled demo catalog), "
+        "AMBIENT_SHOP_STATE (default: sqlite in AMBIENT_SHOP_DATA_DIR, default ./var), "
+        "AMBIENT_SHOP_SKILL_ID, AMBIENT_SHOP_DEV_UNVERIFIED=1 (turns request verification "
+        "off for local work).",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="interface to bind (default: %(default)s)"
+    )
+    serve.add_argument("--port", type=int, default=5000, help="port (default: %(default)s)")
+    serve.set_defaults(run=_serve)
+
+    from catalog_adapter.cli import register_cli as register_catalog
+    from nlu.cli import register_cli as register_nlu
+
+    register_nlu(commands)
+    register_catalog(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.run(args) or 0)
+    except AmbientShopError as e:
+        print(f"ambient-shop: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""The embedded agent desk's ticket store: a handoff becomes a ticket a person picks up."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from skill.core.ports import HandoffRequest
+from skill.store.sqlite import SqliteDatabase, now_iso
+
+
+class SqliteTicketDesk:
+    """Opens tickets carrying the whole conversation, so the agent never asks again."""
+
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    def open_ticket(self, request: HandoffRequest) -> str:
+        ticket_id = "T-" + uuid.uuid4().hex[:10].upper()
+        payload = {
+            "transcript": [dict(t) for t in request.transcript],
+            "context": dict(request.context),
+        }
+        with self._db.cursor() as cur:
+            cur.execute(
+                "INSERT INTO tickets VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
+                (
+                    ticket_id,
+                    request.conversation_id,
+                    request.shopper_id,
+                    request.channel,
+                    request.reason,
+                    json.dumps(payload, default=str),
+                    now_iso(),
+                ),
+            )
+        return ticket_id
+
+    def tickets(self, *, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        sql = (
+            "SELECT ticket_id, conversation_id, shopper_id, channel, reason, status, payload, "
+            "created_at FROM tickets"
+        )
+        params: tuple[Any, ...] = ()
+        if status is not None:
+            sql += " WHERE status = ?"
+            params = (status,)
+        sql += " ORDER BY created_at DESC LIMIT ?"
+        with self._db.cursor() as cur:
+            rows = cur.execute(sql, (*params, limit)).fetchall()
+        out = []
+        for row in rows:
+            ticket = dict(
+                zip(
+                    ("ticket_id", "conversation_id", "shopper_id", "channel", "reason", "status"),
+                    row[:6],
+                    strict=True,
+                )
+            )
+            ticket.update(json.loads(row[6]))
+            ticket["created_at"] = row[7]
+            out.append(ticket)
+        return out

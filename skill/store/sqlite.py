@@ -1,0 +1,169 @@
+"""SQLite persistence (the embedded default): shoppers, conversations, outbox, tickets, orders."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from skill.errors import StateStoreError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS shoppers (
+    shopper_id TEXT PRIMARY KEY, profile TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS conversations (
+    conversation_id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (
+    message_id TEXT PRIMARY KEY, shopper_id TEXT NOT NULL, channel TEXT NOT NULL,
+    body TEXT NOT NULL, link TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS outbox_by_shopper ON outbox (shopper_id, created_at);
+CREATE TABLE IF NOT EXISTS tickets (
+    ticket_id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, shopper_id TEXT NOT NULL,
+    channel TEXT NOT NULL, reason TEXT NOT NULL, status TEXT NOT NULL,
+    payload TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS tickets_by_status ON tickets (status, created_at);
+CREATE TABLE IF NOT EXISTS orders (
+    shopper_id TEXT NOT NULL, order_id TEXT NOT NULL, payload TEXT NOT NULL,
+    PRIMARY KEY (shopper_id, order_id));
+"""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def path_from_url(url: str) -> Path | None:
+    """`sqlite:///var/state.db` -> Path; `sqlite://:memory:` -> None (in-memory)."""
+    if not url.startswith("sqlite://"):
+        raise StateStoreError(f"not a sqlite URL: {url!r}")
+    rest = url[len("sqlite://") :]
+    if rest in ("", ":memory:", "/:memory:"):
+        return None
+    return Path(rest[1:] if rest.startswith("/") else rest)
+
+
+class SqliteDatabase:
+    """One WAL-mode connection shared by threads behind a lock; writes are tiny and fast."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        try:
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self._connection = sqlite3.connect(
+                ":memory:" if path is None else str(path),
+                check_same_thread=False,
+                isolation_level=None,
+            )
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA busy_timeout=5000")
+            self._connection.executescript(_SCHEMA)
+        except (sqlite3.Error, OSError) as e:
+            raise StateStoreError(f"cannot open state database {path}: {e}") from e
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_url(cls, url: str) -> SqliteDatabase:
+        return cls(path_from_url(url))
+
+    @contextmanager
+    def cursor(self) -> Iterator[sqlite3.Cursor]:
+        with self._lock:
+            try:
+                cursor = self._connection.cursor()
+                cursor.execute("BEGIN")
+                try:
+                    yield cursor
+                except BaseException:
+                    cursor.execute("ROLLBACK")
+                    raise
+                cursor.execute("COMMIT")
+            except sqlite3.Error as e:
+                raise StateStoreError(f"state database error: {e}") from e
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+class _JsonTable:
+    """A key -> JSON document table; the shape both shopper and conversation stores need."""
+
+    def __init__(self, db: SqliteDatabase, *, table: str, key: str, column: str) -> None:
+        self._db = db
+        self._select = f"SELECT {column} FROM {table} WHERE {key} = ?"
+        self._upsert = (
+            f"INSERT INTO {table} ({key}, {column}, updated_at) VALUES (?, ?, ?) "
+            f"ON CONFLICT({key}) DO UPDATE SET {column} = excluded.{column}, "
+            "updated_at = excluded.updated_at"
+        )
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self._db.cursor() as cur:
+            row = cur.execute(self._select, (key,)).fetchone()
+        if row is None:
+            return None
+        try:
+            value = json.loads(row[0])
+        except json.JSONDecodeError:
+            return None
+        return value if isinstance(value, dict) else None
+
+    def put(self, key: str, value: Mapping[str, Any]) -> None:
+        with self._db.cursor() as cur:
+            cur.execute(self._upsert, (key, json.dumps(dict(value), default=str), now_iso()))
+
+
+class SqliteShopperStore:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._table = _JsonTable(db, table="shoppers", key="shopper_id", column="profile")
+
+    def load(self, shopper_id: str) -> dict[str, Any]:
+        return self._table.get(shopper_id) or {}
+
+    def save(self, shopper_id: str, profile: Mapping[str, Any]) -> None:
+        self._table.put(shopper_id, profile)
+
+
+class SqliteConversationStore:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._table = _JsonTable(db, table="conversations", key="conversation_id", column="state")
+
+    def load(self, conversation_id: str) -> dict[str, Any] | None:
+        return self._table.get(conversation_id)
+
+    def save(self, conversation_id: str, state: Mapping[str, Any]) -> None:
+        self._table.put(conversation_id, state)
+
+
+class SqliteOutbox:
+    """Outbound messages land in a table the simulator shows; SNS replaces it at scale."""
+
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    def send(self, *, shopper_id: str, channel: str, text: str, link: str = "") -> str:
+        message_id = uuid.uuid4().hex
+        with self._db.cursor() as cur:
+            cur.execute(
+                "INSERT INTO outbox VALUES (?, ?, ?, ?, ?, ?)",
+                (message_id, shopper_id, channel, text, link, now_iso()),
+            )
+        return message_id
+
+    def messages(self, *, shopper_id: str | None = None, limit: int = 50) -> list[dict[str, str]]:
+        sql = "SELECT message_id, shopper_id, channel, body, link, created_at FROM outbox"
+        params: tuple[Any, ...] = ()
+        if shopper_id is not None:
+            sql += " WHERE shopper_id = ?"
+            params = (shopper_id,)
+        sql += " ORDER BY created_at DESC LIMIT ?"
+        with self._db.cursor() as cur:
+            rows = cur.execute(sql, (*params, limit)).fetchall()
+        keys = ("message_id", "shopper_id", "channel", "body", "link", "created_at")
+        return [dict(zip(keys, row, strict=True)) for row in rows]

@@ -1,0 +1,43 @@
+"""Flask app factory: one blueprint per channel, services in `app.extensions`, no I/O at import."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from skill.bootstrap import Application, build
+from skill.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None, *, application: Application | None = None
+) -> Flask:
+    """Build the web service; pass `application` to reuse services wired elsewhere (tests)."""
+    app = Flask(__name__)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    wired = application or build(settings)
+    app.extensions["ambient_shop"] = wired
+
+    from skill.alexa.endpoint import blueprint as alexa_blueprint
+
+    app.register_blueprint(alexa_blueprint)
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        return jsonify({"status": "ok", "verification": wired.verifier is not None})
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        return jsonify({"error": error.description or error.name}), error.code or 500
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        log.exception("unhandled error", exc_info=error)
+        return jsonify({"error": "internal error"}), 500
+
+    return app
