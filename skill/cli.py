@@ -33,6 +33,26 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _skill_package_build(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from skill.alexa.interaction_model import MODEL_PATH, build_model, render_model
+
+    path = Path(args.root) / MODEL_PATH
+    fresh = render_model(build_model())
+    if args.check:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != fresh:
+            print(f"{path} is stale: run `ambient-shop skill-package build`", file=sys.stderr)
+            return 1
+        print(f"{path} is up to date")
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(fresh, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ambient-shop",
@@ -55,6 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=5000, help="port (default: %(default)s)")
     serve.set_defaults(run=_serve)
+
+    package = commands.add_parser(
+        "skill-package", help="Alexa skill package tools (interaction model)"
+    )
+    package_commands = package.add_subparsers(dest="package_command", required=True)
+    package_build = package_commands.add_parser(
+        "build",
+        help="write the en-US interaction model generated from the parser's vocabulary",
+    )
+    package_build.add_argument("--root", default=".", help="project root (default: %(default)s)")
+    package_build.add_argument(
+        "--check", action="store_true", help="exit 1 if the committed model is stale; write nothing"
+    )
+    package_build.set_defaults(run=_skill_package_build)
 
     from catalog_adapter.cli import register_cli as register_catalog
     from nlu.cli import register_cli as register_nlu

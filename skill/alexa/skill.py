@@ -34,10 +34,15 @@ BUILT_IN_INTENTS: Mapping[str, str] = {
     "AMAZON.NavigateHomeIntent": "help",
     "AMAZON.StartOverIntent": "help",
 }
-# Custom intents whose slot words go through the parser, like the free-form ShopIntent.
-QUERY_INTENTS: frozenset[str] = frozenset({"ShopIntent", "OrderIntent", "AgentIntent"})
-# Custom intents that mean one thing whatever the slot says.
-FIXED_INTENTS: Mapping[str, str] = {"AgentIntent": "talk_to_agent"}
+# Free-form: the parser decides the intent from the query slot's words.
+QUERY_INTENTS: frozenset[str] = frozenset({"ShopIntent"})
+# Slot-based: Alexa decided the intent; the parser still reads the slot for entities (order ids).
+FIXED_INTENTS: Mapping[str, str] = {
+    "AgentIntent": "talk_to_agent",
+    "OrderStatusIntent": "order_status",
+    "CancelOrderIntent": "cancel_order",
+    "ReturnIntent": "return_refund",
+}
 
 
 def _slot_values(request: Any) -> dict[str, str]:

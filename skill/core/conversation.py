@@ -58,9 +58,13 @@ class Conversation:
         return self._services
 
     def understand(self, turn: Turn) -> Parse:
-        if turn.intent:
-            return Parse(text=turn.text or "", intent=turn.intent, confidence=1.0)
         text = (turn.text or "")[:MAX_INPUT_CHARS]
+        if turn.intent:
+            # The channel already knows the intent; the words may still carry entities.
+            if not text.strip():
+                return Parse(text="", intent=turn.intent, confidence=1.0)
+            parsed = self._services.parser.parse(text)
+            return replace(parsed, intent=turn.intent, confidence=1.0, alternatives=())
         if not text.strip():
             return Parse(text="", intent="help", confidence=1.0)
         return self._services.parser.parse(text)
