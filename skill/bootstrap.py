@@ -7,18 +7,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from catalog_adapter.ports import Catalog
+from skill.channels.tokens import TokenSigner
 from skill.core.context import Services
 from skill.core.conversation import Conversation
-from skill.core.ports import ConversationStore, Parser
-from skill.desk.tickets import SqliteTicketDesk
+from skill.core.ports import ConversationStore, HandoffDesk, Parser
 from skill.settings import Settings
-from skill.store.demo_orders import DemoOrderService
-from skill.store.sqlite import (
-    SqliteConversationStore,
-    SqliteDatabase,
-    SqliteOutbox,
-    SqliteShopperStore,
-)
+from skill.store.registry import StateBackend, open_state
 
 if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
@@ -37,10 +31,11 @@ class Application:
     alexa_skill: CustomSkill
     verifier: AlexaRequestVerifier | None
     catalog: Catalog
-    database: SqliteDatabase
-    outbox: SqliteOutbox
-    desk: SqliteTicketDesk
+    state: StateBackend
+    outbox: Any
+    desk: HandoffDesk
     conversations: ConversationStore
+    token_signer: TokenSigner
     closers: list[Any] = field(default_factory=list)
 
     def close(self) -> None:
@@ -93,17 +88,15 @@ def build(
         closers.append(catalog)
     if parser is None:
         parser = load_parser(settings, catalog)
-    database = SqliteDatabase.from_url(settings.resolved_state_url)
-    closers.append(database)
-    outbox = SqliteOutbox(database)
-    desk = SqliteTicketDesk(database)
+    state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
+    closers.extend(state.closers)
     services = Services(
         parser=parser,
         catalog=catalog,
-        orders=DemoOrderService(database),
-        desk=desk,
-        outbox=outbox,
-        shoppers=SqliteShopperStore(database),
+        orders=state.orders,
+        desk=state.desk,
+        outbox=state.outbox,
+        shoppers=state.shoppers,
         skill_name=settings.skill_name,
     )
     conversation = Conversation(services)
@@ -115,9 +108,10 @@ def build(
         alexa_skill=build_skill(conversation, skill_id=settings.skill_id),
         verifier=verifier,
         catalog=catalog,
-        database=database,
-        outbox=outbox,
-        desk=desk,
-        conversations=SqliteConversationStore(database),
+        state=state,
+        outbox=state.outbox,
+        desk=state.desk,
+        conversations=state.conversations,
+        token_signer=TokenSigner.from_data_dir(settings.data_dir, configured=settings.secret_key),
         closers=closers,
     )

@@ -8,7 +8,9 @@ from typing import Any
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from skill.alexa.endpoint import blueprint as alexa_blueprint
 from skill.bootstrap import Application, build
+from skill.channels.webchat import blueprint as webchat_blueprint
 from skill.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -23,9 +25,8 @@ def create_app(
     wired = application or build(settings)
     app.extensions["ambient_shop"] = wired
 
-    from skill.alexa.endpoint import blueprint as alexa_blueprint
-
     app.register_blueprint(alexa_blueprint)
+    app.register_blueprint(webchat_blueprint)
 
     @app.get("/healthz")
     def healthz() -> Any:

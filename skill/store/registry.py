@@ -1,0 +1,108 @@
+"""State back ends registered under versioned names, chosen by the AMBIENT_SHOP_STATE URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from skill.core.ports import ConversationStore, HandoffDesk, OrderService, ShopperStore
+from skill.errors import SettingsError
+
+
+@dataclass
+class StateBackend:
+    """The persistence a running skill needs, whichever store holds it."""
+
+    name: str
+    shoppers: ShopperStore
+    conversations: ConversationStore
+    desk: HandoffDesk
+    outbox: Any
+    orders: OrderService
+    closers: list[Any] = field(default_factory=list)
+
+
+StateFactory = Callable[[str, Path], StateBackend]
+_FACTORIES: dict[str, StateFactory] = {}
+_SCHEMES: dict[str, str] = {}
+
+
+def register(name: str, *, scheme: str) -> Callable[[StateFactory], StateFactory]:
+    def decorate(factory: StateFactory) -> StateFactory:
+        if name in _FACTORIES or scheme in _SCHEMES:
+            raise SettingsError(f"state back end {name!r} / scheme {scheme!r} registered twice")
+        _FACTORIES[name] = factory
+        _SCHEMES[scheme] = name
+        return factory
+
+    return decorate
+
+
+@register("sqlite.v1", scheme="sqlite")
+def _sqlite(url: str, data_dir: Path) -> StateBackend:
+    from skill.desk.tickets import SqliteTicketDesk
+    from skill.store.demo_orders import DemoOrderService
+    from skill.store.sqlite import (
+        SqliteConversationStore,
+        SqliteDatabase,
+        SqliteOutbox,
+        SqliteShopperStore,
+    )
+
+    database = SqliteDatabase.from_url(url)
+    return StateBackend(
+        name="sqlite.v1",
+        shoppers=SqliteShopperStore(database),
+        conversations=SqliteConversationStore(database),
+        desk=SqliteTicketDesk(database),
+        outbox=SqliteOutbox(database),
+        orders=DemoOrderService(database),
+        closers=[database],
+    )
+
+
+@register("dynamodb.v1", scheme="dynamodb")
+def _dynamodb(url: str, data_dir: Path) -> StateBackend:
+    try:
+        import boto3
+    except ImportError as e:
+        raise SettingsError("DynamoDB state needs boto3: pip install 'ambient-shop[aws]'") from e
+    from skill.store.demo_orders import DemoOrderService
+    from skill.store.dynamodb import (
+        DynamoConversationStore,
+        DynamoOutbox,
+        DynamoShopperStore,
+        DynamoTables,
+        DynamoTicketDesk,
+        parse_dynamodb_url,
+    )
+    from skill.store.sqlite import SqliteDatabase
+
+    options = parse_dynamodb_url(url)
+    resource = boto3.resource(
+        "dynamodb", region_name=options["region"], endpoint_url=options.get("endpoint_url")
+    )
+    tables = DynamoTables(resource, table_prefix=options["table_prefix"])
+    # Orders belong to the retailer's order system; the embedded demo orders stay local.
+    orders_db = SqliteDatabase(None)
+    return StateBackend(
+        name="dynamodb.v1",
+        shoppers=DynamoShopperStore(tables),
+        conversations=DynamoConversationStore(tables),
+        desk=DynamoTicketDesk(tables),
+        outbox=DynamoOutbox(tables),
+        orders=DemoOrderService(orders_db),
+        closers=[orders_db],
+    )
+
+
+def open_state(url: str, *, data_dir: Path) -> StateBackend:
+    scheme = url.partition("://")[0].lower()
+    name = _SCHEMES.get(scheme)
+    if name is None:
+        raise SettingsError(
+            f"unknown state URL scheme {scheme!r} in {url!r} (known: {', '.join(sorted(_SCHEMES))})"
+        )
+    return _FACTORIES[name](url, data_dir)
