@@ -105,7 +105,11 @@ def build(
     return Application(
         settings=settings,
         conversation=conversation,
-        alexa_skill=build_skill(conversation, skill_id=settings.skill_id),
+        alexa_skill=build_skill(
+            conversation,
+            skill_id=settings.skill_id,
+            progressive_after_s=settings.progressive_response_after_s,
+        ),
         verifier=verifier,
         catalog=catalog,
         state=state,

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from typing import Any
 
+from ask_sdk_core.api_client import DefaultApiClient
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.skill import CustomSkill
-from ask_sdk_core.skill_builder import SkillBuilder
+from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import Response
+from ask_sdk_model.services.directive import Header, SendDirectiveRequest, SpeakDirective
 
 from skill.alexa.rendering import render
 from skill.core.conversation import Conversation
@@ -98,11 +101,59 @@ def turn_from_request(handler_input: HandlerInput) -> Turn:
     return Turn(text=" ".join(slots.values()), slots=slots, **common)
 
 
+PROGRESSIVE_SPEECH = "One moment while I look that up."
+
+
+class ProgressiveResponse:
+    """Speaks a holding line through Alexa's directive API if the answer is slow in coming.
+
+    Alexa allows 8 s per answer; a catalog or seen-on look-up near that limit should not leave
+    the shopper in silence. Only armed when the request carries an API endpoint and token.
+    """
+
+    def __init__(self, handler_input: HandlerInput, *, after_s: float) -> None:
+        self._handler_input = handler_input
+        envelope = handler_input.request_envelope
+        system = envelope.context.system if envelope.context else None
+        usable = bool(
+            after_s > 0
+            and system is not None
+            and system.api_access_token
+            and system.api_endpoint
+            and handler_input.service_client_factory is not None
+        )
+        self._timer = threading.Timer(after_s, self._send) if usable else None
+
+    def _send(self) -> None:
+        try:
+            request_id = self._handler_input.request_envelope.request.request_id
+            factory = self._handler_input.service_client_factory
+            factory.get_directive_service().enqueue(
+                SendDirectiveRequest(
+                    header=Header(request_id=request_id),
+                    directive=SpeakDirective(speech=PROGRESSIVE_SPEECH),
+                )
+            )
+        except Exception:  # noqa: BLE001 - a holding line must never break the real answer
+            log.warning("progressive response failed", exc_info=True)
+
+    def __enter__(self) -> ProgressiveResponse:
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
 class ConversationBridge(AbstractRequestHandler):
     """The single handler: every request the skill accepts goes through the core."""
 
-    def __init__(self, conversation: Conversation) -> None:
+    def __init__(self, conversation: Conversation, *, progressive_after_s: float = 0.0) -> None:
         self._conversation = conversation
+        self._progressive_after_s = progressive_after_s
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return handler_input.request_envelope.request.object_type in (
@@ -115,7 +166,8 @@ class ConversationBridge(AbstractRequestHandler):
         turn = turn_from_request(handler_input)
         attributes = handler_input.attributes_manager.session_attributes
         state = DialogueState.from_dict(attributes.get(STATE_ATTRIBUTE))
-        reply, new_state, _ = self._conversation.handle(turn, state)
+        with ProgressiveResponse(handler_input, after_s=self._progressive_after_s):
+            reply, new_state, _ = self._conversation.handle(turn, state)
         if turn.event == "session_end":
             return handler_input.response_builder.response
         attributes[STATE_ATTRIBUTE] = new_state.to_dict()
@@ -149,11 +201,16 @@ class ApologyExceptionHandler(AbstractExceptionHandler):
         return handler_input.response_builder.speak(text).ask("What would you like to do?").response
 
 
-def build_skill(conversation: Conversation, *, skill_id: str | None) -> CustomSkill:
-    builder = SkillBuilder()
+def build_skill(
+    conversation: Conversation, *, skill_id: str | None, progressive_after_s: float = 0.0
+) -> CustomSkill:
+    # The API client lets the skill call Alexa's own services (progressive responses).
+    builder = CustomSkillBuilder(api_client=DefaultApiClient())
     if skill_id:
         builder.skill_id = skill_id
-    builder.add_request_handler(ConversationBridge(conversation))
+    builder.add_request_handler(
+        ConversationBridge(conversation, progressive_after_s=progressive_after_s)
+    )
     builder.add_request_handler(UnsupportedRequestHandler())
     builder.add_exception_handler(ApologyExceptionHandler())
     return builder.create()
