@@ -1,0 +1,74 @@
+"""Settings, signed web ids, dialogue-state hygiene and the committed interaction model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from skill.alexa.interaction_model import MODEL_PATH, build_model, render_model
+from skill.channels.tokens import TokenSigner
+from skill.core.state import MAX_TRANSCRIPT_TURNS, DialogueState
+from skill.errors import SettingsError
+from skill.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_settings_defaults_and_env():
+    assert Settings.from_env({}).dev_unverified is False
+    settings = Settings.from_env(
+        {
+            "AMBIENT_SHOP_DEV_UNVERIFIED": "1",
+            "AMBIENT_SHOP_SKILL_ID": "amzn1.x",
+            "AMBIENT_SHOP_DATA_DIR": "/tmp/x",
+        }
+    )
+    assert settings.dev_unverified and settings.skill_id == "amzn1.x"
+    assert settings.resolved_state_url == "sqlite:////tmp/x/state.db"
+
+
+def test_bad_setting_is_a_clear_error():
+    with pytest.raises(SettingsError, match="AMBIENT_SHOP_DEV_UNVERIFIED"):
+        Settings.from_env({"AMBIENT_SHOP_DEV_UNVERIFIED": "maybe"})
+
+
+def test_tokens_round_trip_and_reject_forgeries(tmp_path):
+    signer = TokenSigner.from_data_dir(tmp_path)
+    token = signer.issue("web")
+    assert signer.verify(token) == token.rpartition(".")[0]
+    assert signer.verify(token[:-1] + ("0" if token[-1] != "0" else "1")) is None
+    assert signer.verify("web-someone-else") is None
+    assert TokenSigner.from_data_dir(tmp_path).verify(token), "the key persists"
+    assert TokenSigner(b"another-key-of-16b").verify(token) is None
+
+
+def test_state_round_trip_and_bounded_transcript():
+    state = DialogueState(results=("a", "b"), selected="a", pending={"action": "x"})
+    for i in range(30):
+        state = state.remember(shopper=f"s{i}", assistant="a" * 2000)
+    again = DialogueState.from_dict(json.loads(json.dumps(state.to_dict())))
+    assert again.results == ("a", "b") and again.selected == "a"
+    assert len(again.transcript) == MAX_TRANSCRIPT_TURNS
+    assert again.transcript[-1]["shopper"] == "s29"
+    assert len(again.transcript[-1]["assistant"]) <= 500
+
+
+def test_state_from_another_version_starts_fresh():
+    assert DialogueState.from_dict({"version": 0, "selected": "x"}) == DialogueState()
+
+
+def test_committed_interaction_model_is_current():
+    committed = (ROOT / MODEL_PATH).read_text(encoding="utf-8")
+    assert committed == render_model(build_model()), (
+        "run `ambient-shop skill-package build` and commit the model"
+    )
+
+
+def test_interaction_model_search_query_slots_have_carrier_phrases():
+    intents = build_model()["interactionModel"]["languageModel"]["intents"]
+    for intent in intents:
+        if any(slot["type"] == "AMAZON.SearchQuery" for slot in intent.get("slots", [])):
+            for sample in intent["samples"]:
+                assert sample.replace("{query}", "").strip(), sample
