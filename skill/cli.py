@@ -92,9 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from catalog_adapter.cli import register_cli as register_catalog
     from nlu.cli import register_cli as register_nlu
+    from skill.simulator.cli import register_cli as register_simulator
 
     register_nlu(commands)
     register_catalog(commands)
+    register_simulator(commands)
     return parser
 
 

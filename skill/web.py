@@ -12,6 +12,7 @@ from skill.alexa.endpoint import blueprint as alexa_blueprint
 from skill.bootstrap import Application, build
 from skill.channels.webchat import blueprint as webchat_blueprint
 from skill.settings import Settings
+from skill.simulator.web import blueprint as simulator_blueprint
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ def create_app(
 
     app.register_blueprint(alexa_blueprint)
     app.register_blueprint(webchat_blueprint)
+    app.register_blueprint(simulator_blueprint)
 
     @app.get("/healthz")
     def healthz() -> Any:

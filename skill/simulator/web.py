@@ -1,0 +1,290 @@
+"""GET /simulator: a browser page over the same in-process SimulatorSession the terminal uses."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory
+
+from skill.simulator.envelopes import DEVICES, MAX_UTTERANCE_CHARS, UtteranceResolver
+from skill.simulator.session import (
+    InProcessTransport,
+    SimulatorError,
+    SimulatorSession,
+    StepResult,
+)
+
+STATIC_DIR = Path(__file__).with_name("static")
+MAX_SESSIONS = 256
+MAX_SLOTS = 10
+# Page shoppers live in their own namespace, so the page can never read a real shopper's texts.
+SHOPPER_PREFIX = "amzn1.ask.account.simulator-"
+_SHOPPER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+EXTENSION = "ambient_shop_simulator"
+
+SHOPPERS: tuple[str, ...] = ("alex", "sam", "jordan")
+EXAMPLES: tuple[str, ...] = (
+    "open acme home",
+    "find out where harry styles got the sweater he wore on his npr tiny desk concert "
+    "and how much it would cost me",
+    "show me a blue velvet sofa under 800 dollars",
+    "show me wool sweaters",
+    "the second one",
+    "is it in stock at the downtown store",
+    "add it to my cart",
+    "where is my order 45712",
+    "i want to return order 45714",
+    "talk to a person",
+    "what can you do",
+)
+QUICK_INTENTS: tuple[tuple[str, str], ...] = (
+    ("Yes", "AMAZON.YesIntent"),
+    ("No", "AMAZON.NoIntent"),
+    ("Repeat", "AMAZON.RepeatIntent"),
+    ("Help", "AMAZON.HelpIntent"),
+    ("Stop", "AMAZON.StopIntent"),
+)
+
+blueprint = Blueprint(
+    "simulator",
+    __name__,
+    static_folder=str(STATIC_DIR),
+    static_url_path="/simulator/static",
+)
+
+
+class BadRequest(ValueError):
+    """Input the page API refuses, answered as 400 JSON."""
+
+
+@dataclass
+class _Entry:
+    session: SimulatorSession
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class SessionStore:
+    """Server-side simulator sessions under random ids; the least recently used go first."""
+
+    def __init__(self, *, limit: int = MAX_SESSIONS) -> None:
+        self._limit = limit
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        self.resolver = UtteranceResolver()
+
+    def get(self, key: str) -> _Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def create(self, session: SimulatorSession) -> tuple[str, _Entry]:
+        key = secrets.token_urlsafe(18)
+        entry = _Entry(session)
+        with self._lock:
+            self._entries[key] = entry
+            while len(self._entries) > self._limit:
+                self._entries.popitem(last=False)
+        return key, entry
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+@blueprint.record_once
+def _install(state: Any) -> None:
+    state.app.extensions[EXTENSION] = SessionStore()
+
+
+def _store() -> SessionStore:
+    return current_app.extensions[EXTENSION]
+
+
+def shopper_id_for(name: str) -> str:
+    """The Alexa user id a page shopper name stands for."""
+    clean = name.strip().lower()
+    if not _SHOPPER_NAME.match(clean):
+        raise BadRequest("a shopper name is 1-40 lower-case letters, digits or dashes")
+    return SHOPPER_PREFIX + clean
+
+
+def _error(status: int, message: str) -> tuple[Response, int]:
+    return jsonify({"error": message}), status
+
+
+def _body() -> Mapping[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, Mapping):
+        raise BadRequest("send a JSON object")
+    return data
+
+
+def _optional_str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"`{key}` must be a string")
+    return value
+
+
+def _device(data: Mapping[str, Any]) -> str | None:
+    device = _optional_str(data, "device")
+    if device is not None and device not in DEVICES:
+        raise BadRequest(f"`device` must be one of {', '.join(DEVICES)}")
+    return device
+
+
+def _slots(data: Mapping[str, Any]) -> dict[str, str]:
+    slots = data.get("slots") or {}
+    if not isinstance(slots, Mapping) or len(slots) > MAX_SLOTS:
+        raise BadRequest(f"`slots` must be an object of at most {MAX_SLOTS} names")
+    out: dict[str, str] = {}
+    for name, value in slots.items():
+        if not isinstance(value, str) or len(value) > MAX_UTTERANCE_CHARS:
+            raise BadRequest(f"slot {name!r} must be a string of at most {MAX_UTTERANCE_CHARS}")
+        out[str(name)] = value
+    return out
+
+
+def _session_for(data: Mapping[str, Any]) -> tuple[str, _Entry, bool]:
+    """The caller's session, or a new one when the id is missing or has expired."""
+    store = _store()
+    key = _optional_str(data, "session")
+    device = _device(data)
+    shopper = _optional_str(data, "shopper")
+    shopper_id = shopper_id_for(shopper) if shopper is not None else None
+    entry = store.get(key) if key else None
+    if entry is not None:
+        return key or "", entry, False
+    transport = InProcessTransport(current_app.extensions["ambient_shop"])
+    session = SimulatorSession(
+        transport,
+        application_id=transport.application_id,
+        device=device or "voice",
+        shopper_id=shopper_id or shopper_id_for(SHOPPERS[0]),
+        resolver=store.resolver,
+    )
+    new_key, entry = store.create(session)
+    return new_key, entry, True
+
+
+def _outbox(shopper_id: str) -> list[dict[str, str]]:
+    application = current_app.extensions["ambient_shop"]
+    return application.outbox.messages(shopper_id=shopper_id, limit=20)
+
+
+def _describe(key: str, session: SimulatorSession, *, created: bool) -> dict[str, Any]:
+    return {
+        "session": key,
+        "created": created,
+        "open": session.open,
+        "device": session.device.name,
+        "device_label": session.device.label,
+        "shopper": session.shopper_id.removeprefix(SHOPPER_PREFIX),
+        "shopper_id": session.shopper_id,
+        "state": dict(session.state),
+        "outbox": _outbox(session.shopper_id),
+    }
+
+
+def _apply(entry: _Entry, data: Mapping[str, Any]) -> StepResult | None:
+    """Switch device or shopper if asked, then play the one action the request names."""
+    session = entry.session
+    device = _device(data)
+    if device is not None and device != session.device.name:
+        session.switch_device(device)
+    shopper = _optional_str(data, "shopper")
+    if shopper is not None:
+        shopper_id = shopper_id_for(shopper)
+        if shopper_id != session.shopper_id:
+            session.switch_shopper(shopper_id)
+    actions = [a for a in ("text", "intent", "launch", "end") if data.get(a) not in (None, False)]
+    if len(actions) > 1:
+        raise BadRequest("send one of `text`, `intent`, `launch` or `end`")
+    if not actions:
+        return None
+    action = actions[0]
+    if action == "launch":
+        return session.launch()
+    if action == "end":
+        return session.end()
+    if action == "intent":
+        name = _optional_str(data, "intent") or ""
+        if name not in _store().resolver.intents:
+            raise BadRequest(f"unknown intent {name!r} for this interaction model")
+        return session.intent(name, _slots(data))
+    text = _optional_str(data, "text") or ""
+    if not text.strip():
+        raise BadRequest("`text` is empty")
+    if len(text) > MAX_UTTERANCE_CHARS:
+        raise BadRequest(f"`text` is longer than {MAX_UTTERANCE_CHARS} characters")
+    return session.say(text)
+
+
+@blueprint.get("/simulator")
+def page() -> Any:
+    return send_from_directory(STATIC_DIR, "index.html")
+
+
+@blueprint.get("/simulator/api/meta")
+def meta() -> Any:
+    application = current_app.extensions["ambient_shop"]
+    return jsonify(
+        {
+            "skill_name": application.settings.skill_name,
+            "devices": [{"name": d.name, "label": d.label} for d in DEVICES.values()],
+            "shoppers": list(SHOPPERS),
+            "examples": list(EXAMPLES),
+            "quick_intents": [{"label": label, "intent": name} for label, name in QUICK_INTENTS],
+            "intents": list(_store().resolver.intents),
+        }
+    )
+
+
+@blueprint.post("/simulator/api/session")
+def session_state() -> Any:
+    """Create a session, or apply a device or shopper switch, without saying anything."""
+    try:
+        data = _body()
+        key, entry, created = _session_for(data)
+        with entry.lock:
+            if not created:
+                _apply(entry, {k: v for k, v in data.items() if k in ("device", "shopper")})
+            return jsonify(_describe(key, entry.session, created=created))
+    except BadRequest as e:
+        return _error(400, str(e))
+
+
+@blueprint.post("/simulator/api/turn")
+def turn() -> Any:
+    try:
+        data = _body()
+        key, entry, created = _session_for(data)
+        with entry.lock:
+            result = _apply(entry, data)
+            body = _describe(key, entry.session, created=created)
+    except ValueError as e:
+        # BadRequest, and a device or shopper the session refuses.
+        return _error(400, str(e))
+    except SimulatorError as e:
+        return _error(502, str(e))
+    body["result"] = result.to_dict() if result is not None else None
+    return jsonify(body)
+
+
+@blueprint.get("/simulator/api/outbox")
+def outbox() -> Any:
+    try:
+        shopper_id = shopper_id_for(request.args.get("shopper", ""))
+    except BadRequest as e:
+        return _error(400, str(e))
+    return jsonify({"shopper_id": shopper_id, "messages": _outbox(shopper_id)})
