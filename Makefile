@@ -9,7 +9,7 @@ NODE_INSTALLED := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint format bench clean nlu-model node
+.PHONY: install run test lint format bench clean nlu-model node browser
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,10 +28,16 @@ $(NODE_INSTALLED): package.json
 
 node: $(NODE_INSTALLED)
 
+# The browser tests drive Debian's Chromium (never a downloaded build); CI runs as root.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
+
 run: nlu-model
 	$(BIN)/ambient-shop serve --host $(HOST) --port $(PORT)
 
-test: nlu-model node
+test: nlu-model node browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,24 @@ EXPECT_KEYS = frozenset(
 )
 SCRIPT_KEYS = frozenset({"name", "device", "shopper", "description", "turns"})
 TURN_KEYS = frozenset({*ACTIONS, "slots", "expect", "note"})
+
+
+class _ScriptLoader(yaml.SafeLoader):
+    """YAML 1.2 booleans: `user: yes` and `user: no` are words a shopper says, not true/false."""
+
+
+_ScriptLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_ScriptLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def load_yaml(text: str) -> Any:
+    """Read a script document the way its authors mean it (see `_ScriptLoader`)."""
+    return yaml.load(text, Loader=_ScriptLoader)  # safe: a SafeLoader subclass
 
 
 class ScriptError(AmbientShopError):
@@ -82,7 +101,8 @@ class Mismatch:
     def __str__(self) -> str:
         return (
             f"{self.script}: turn {self.turn} ({self.utterance}): {self.check} expected "
-            f"{_show(self.expected)}, got {_show(self.actual)}\n    alexa said: {self.said!r}"
+            f"{_show(self.expected)}, got {_show(self.actual)}\n"
+            f"    alexa said: {json.dumps(self.said, ensure_ascii=False)}"
         )
 
 
@@ -119,7 +139,10 @@ class ScriptReport:
 
 
 def _show(value: Any) -> str:
-    return json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    if isinstance(value, str):
+        # "(not in the speech)" describes; anything else is a value and is quoted.
+        return value if value.startswith("(") and value.endswith(")") else repr(value)
+    return json.dumps(value, default=str, ensure_ascii=False)
 
 
 def _strings(value: Any, *, where: str) -> tuple[str, ...]:
@@ -142,6 +165,8 @@ def _parse_turn(raw: Any, number: int, where: str) -> ScriptTurn:
         raise ScriptError(f"{here}: give exactly one of {', '.join(ACTIONS)}")
     action = actions[0]
     value = raw[action]
+    if action == "user" and isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)  # "user: 2" answers a question with a number
     if action in ("launch", "end") and value is not True:
         raise ScriptError(f"{here}: `{action}` takes `true`")
     if action in ("user", "intent") and (not isinstance(value, str) or not value.strip()):
@@ -211,7 +236,7 @@ def load_script(path: Path | str) -> Script:
     except OSError as e:
         raise ScriptError(f"{path}: cannot read: {e.strerror or e}") from e
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as e:
         raise ScriptError(f"{path}: not valid YAML: {e}") from e
     return parse_script(data, source=str(path))
@@ -251,14 +276,14 @@ def check_turn(
 
     for needle in _strings(expect.get("says", []), where="says"):
         if not _contains(result.speech, needle):
-            miss("says", needle, "not in the speech")
+            miss("says", needle, "(not in the speech)")
     if "says_any" in expect:
         options = _strings(expect["says_any"], where="says_any")
         if not any(_contains(result.speech, o) for o in options):
-            miss("says_any", list(options), "none of them in the speech")
+            miss("says_any", list(options), "(none of them in the speech)")
     for needle in _strings(expect.get("not_says", []), where="not_says"):
         if _contains(result.speech, needle):
-            miss("not_says", needle, "found in the speech")
+            miss("not_says", needle, "(found in the speech)")
     for needle in _strings(expect.get("reprompt", []), where="reprompt"):
         if not _contains(result.reprompt, needle):
             miss("reprompt", needle, result.reprompt or "(no reprompt)")
@@ -286,7 +311,7 @@ def check_turn(
             miss(f"state.{key}", wanted, state.get(key))
     for key in _strings(expect.get("state_has", []), where="state_has"):
         if not state.get(key):
-            miss(f"state_has.{key}", "non-empty", state.get(key))
+            miss(f"state_has.{key}", "(non-empty)", state.get(key))
     return misses, notes
 
 

@@ -15,6 +15,7 @@ from skill.simulator.script import (
     ScriptError,
     load_script,
     load_scripts,
+    load_yaml,
     parse_script,
     run_script,
 )
@@ -48,7 +49,7 @@ class ShopSkill:
 
 
 def run(script_yaml: str, *, with_parse: bool = True, in_process: bool = True) -> Any:
-    script = parse_script(yaml.safe_load(script_yaml), source="inline.yaml")
+    script = parse_script(load_yaml(script_yaml), source="inline.yaml")
     transport = ShopSkill(with_parse=with_parse)
 
     def session_for(s: Script) -> SimulatorSession:
@@ -116,7 +117,7 @@ turns:
     text = report.summary()
     assert text.startswith("FAIL wrong expectations")
     assert "wrong expectations: turn 1 (show me a sofa): says expected 'lamp'" in text
-    assert "alexa said: 'I found a blue velvet sofa for $799.'" in text
+    assert 'alexa said: "I found a blue velvet sofa for $799."' in text
     assert "intent expected 'order_status', got 'find_product'" in text
 
 
@@ -173,6 +174,16 @@ def _empty_dir(root: Path) -> Path:
     path = root / "empty"
     path.mkdir()
     return path
+
+
+def test_yes_no_and_numbers_are_words_the_shopper_says():
+    script = parse_script(
+        load_yaml("turns:\n  - user: yes\n  - user: no\n  - user: off\n  - user: 2\n"),
+        source="words.yaml",
+    )
+    assert [t.value for t in script.turns] == ["yes", "no", "off", "2"]
+    flags = load_yaml("turns:\n  - launch: true\n    expect: {card: false}\n")
+    assert parse_script(flags, source="flags.yaml").turns[0].expect == {"card": False}
 
 
 def test_ending_a_closed_session_with_expectations_is_a_mismatch():

@@ -254,7 +254,8 @@
     for (const button of document.querySelectorAll(".segmented button")) {
       button.addEventListener("click", () => {
         if (button.dataset.device !== state.device) {
-          changeSession({ device: button.dataset.device }, `Switched to ${button.textContent.toLowerCase()} device: new session.`);
+          const label = button.dataset.device === "screen" ? "a device with a screen" : "a voice-only device";
+          changeSession({ device: button.dataset.device }, `Switched to ${label}: new session.`);
         }
       });
     }
