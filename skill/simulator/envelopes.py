@@ -133,9 +133,8 @@ def intent_request(
     intent_body: dict[str, Any] = {"name": intent, "confirmationStatus": "NONE"}
     if body:
         intent_body["slots"] = body
-    return _envelope(
-        ctx, {"type": "IntentRequest", "dialogState": "COMPLETED", "intent": intent_body}
-    )
+    # No dialogState: Alexa sends one only to skills with a dialog model, and this one has none.
+    return _envelope(ctx, {"type": "IntentRequest", "intent": intent_body})
 
 
 def session_ended_request(
