@@ -9,8 +9,8 @@ import sys
 from collections.abc import Mapping
 from typing import IO, TYPE_CHECKING, Any
 
-from skill.simulator.envelopes import DEVICES, UtteranceResolver, new_shopper_id
-from skill.simulator.script import Script, ScriptError, load_scripts, run_script
+from skill.simulator.envelopes import DEVICES
+from skill.simulator.script import Script, ScriptError, load_scripts, run_scripts
 from skill.simulator.session import (
     FALLBACK_APPLICATION_ID,
     HttpTransport,
@@ -132,30 +132,22 @@ def _run_scripts(
     application_id: str,
     out: IO[str],
 ) -> int:
-    resolver = UtteranceResolver()
-    in_process = isinstance(transport, InProcessTransport)
-
-    def session_for(script: Script) -> SimulatorSession:
-        return SimulatorSession(
-            transport,
-            application_id=application_id,
-            device=script.device or args.device,
-            shopper_id=script.shopper or args.shopper or new_shopper_id("script"),
-            resolver=resolver,
-        )
-
-    failed = 0
-    for script in scripts:
-        report = run_script(script, session_for, in_process=in_process)
+    reports = run_scripts(
+        scripts,
+        transport,
+        application_id=application_id,
+        device=args.device,
+        shopper=args.shopper,
+    )
+    for report in reports:
         if args.verbose_scripts:
             for turn in report.turns:
                 spoken = turn.result.speech if turn.result else "(no response)"
                 print(f"  {turn.turn.number}. {turn.turn.describe()}\n     -> {spoken}", file=out)
         print(report.summary(), file=out)
-        failed += not report.passed
-    passed = len(scripts) - failed
-    print(f"{passed}/{len(scripts)} scripts passed ({transport.name})", file=out)
-    return 1 if failed else 0
+    passed = sum(r.passed for r in reports)
+    print(f"{passed}/{len(reports)} scripts passed ({transport.name})", file=out)
+    return 0 if passed == len(reports) else 1
 
 
 def _short(value: Any, limit: int = 80) -> str:

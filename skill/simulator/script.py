@@ -12,8 +12,14 @@ from typing import Any
 import yaml
 
 from skill.errors import AmbientShopError
-from skill.simulator.envelopes import DEVICES, new_shopper_id
-from skill.simulator.session import SimulatorError, SimulatorSession, StepResult
+from skill.simulator.envelopes import DEVICES, UtteranceResolver, new_shopper_id
+from skill.simulator.session import (
+    InProcessTransport,
+    SimulatorError,
+    SimulatorSession,
+    StepResult,
+    Transport,
+)
 
 ACTIONS = ("launch", "user", "intent", "end")
 EXPECT_KEYS = frozenset(
@@ -361,5 +367,25 @@ def run_script(script: Script, session_for: SessionFactory, *, in_process: bool)
     return ScriptReport(script, tuple(reports), tuple(notes))
 
 
-def default_shopper(script: Script) -> str:
-    return script.shopper or new_shopper_id("script")
+def run_scripts(
+    scripts: Sequence[Script],
+    transport: Transport,
+    *,
+    application_id: str,
+    device: str = "voice",
+    shopper: str | None = None,
+) -> list[ScriptReport]:
+    """Replay scripts, each in its own session; a script's own device and shopper come first."""
+    resolver = UtteranceResolver()
+
+    def session_for(script: Script) -> SimulatorSession:
+        return SimulatorSession(
+            transport,
+            application_id=application_id,
+            device=script.device or device,
+            shopper_id=script.shopper or shopper or new_shopper_id("script"),
+            resolver=resolver,
+        )
+
+    in_process = isinstance(transport, InProcessTransport)
+    return [run_script(script, session_for, in_process=in_process) for script in scripts]
