@@ -1,0 +1,979 @@
+"""The embedded catalog ("sqlite.v1"): a read-only SQLite file with an FTS5 index from feeds.py.
+
+Search is BM25 over weighted fields with Porter stemming and synonyms, narrowed by structured
+filters, then re-ranked by blending text relevance with attribute matches and availability.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
+
+from rapidfuzz import fuzz, process
+
+from catalog_adapter.errors import CatalogConfigError, CatalogUnavailable
+from catalog_adapter.models import (
+    Appearance,
+    Availability,
+    Money,
+    Product,
+    ProductQuery,
+    SeenOnResult,
+    StoreAvailability,
+)
+from catalog_adapter.registry import register
+from catalog_adapter.synonyms import Group, Phrase, Synonyms, light_stem, tokenize
+
+FORMAT = "ambient-shop-catalog/1"
+Ranking = Literal["blended", "bm25"]
+
+PRODUCT_COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "link",
+    "image_link",
+    "price_cents",
+    "currency",
+    "sale_cents",
+    "sale_start",
+    "sale_end",
+    "availability",
+    "brand",
+    "gtin",
+    "mpn",
+    "condition",
+    "google_product_category",
+    "product_type",
+    "type_leaf",
+    "item_group_id",
+    "color",
+    "size",
+    "material",
+    "pattern",
+    "gender",
+    "age_group",
+    "shipping",
+    "audience",
+    "digest",
+)
+_PRODUCT_DDL = """
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    link TEXT NOT NULL DEFAULT '',
+    image_link TEXT NOT NULL DEFAULT '',
+    price_cents INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    sale_cents INTEGER,
+    sale_start INTEGER,
+    sale_end INTEGER,
+    availability TEXT NOT NULL,
+    brand TEXT NOT NULL DEFAULT '',
+    gtin TEXT NOT NULL DEFAULT '',
+    mpn TEXT NOT NULL DEFAULT '',
+    condition TEXT NOT NULL DEFAULT '',
+    google_product_category TEXT NOT NULL DEFAULT '',
+    product_type TEXT NOT NULL DEFAULT '',
+    type_leaf TEXT NOT NULL DEFAULT '',
+    item_group_id TEXT NOT NULL DEFAULT '',
+    color TEXT NOT NULL DEFAULT '',
+    size TEXT NOT NULL DEFAULT '',
+    material TEXT NOT NULL DEFAULT '',
+    pattern TEXT NOT NULL DEFAULT '',
+    gender TEXT NOT NULL DEFAULT '',
+    age_group TEXT NOT NULL DEFAULT '',
+    shipping TEXT NOT NULL DEFAULT '',
+    audience TEXT NOT NULL DEFAULT '',
+    digest BLOB NOT NULL
+"""
+# FTS5 columns, in the order their BM25 weights are given.
+FTS_COLUMNS = (
+    "title",
+    "brand",
+    "product_type",
+    "color",
+    "material",
+    "pattern",
+    "size",
+    "audience",
+    "description",
+)
+BLENDED_WEIGHTS = (8.0, 4.0, 6.0, 3.0, 3.0, 3.0, 1.0, 2.0, 1.0)
+PLAIN_WEIGHTS = (1.0,) * len(FTS_COLUMNS)
+
+SCHEMA = f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE products ({_PRODUCT_DDL});
+CREATE TABLE retired_products ({_PRODUCT_DDL}, retired_at INTEGER NOT NULL);
+CREATE VIRTUAL TABLE products_fts USING fts5(
+    {", ".join(FTS_COLUMNS)},
+    content='products', content_rowid='rowid',
+    tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE stores (
+    store_code TEXT PRIMARY KEY, name TEXT NOT NULL, address TEXT NOT NULL DEFAULT '',
+    city TEXT NOT NULL DEFAULT '', neighborhood TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE inventory (
+    product_id TEXT NOT NULL, store_code TEXT NOT NULL, quantity INTEGER NOT NULL,
+    price_cents INTEGER, availability TEXT NOT NULL, pickup_method TEXT NOT NULL DEFAULT '',
+    pickup_sla TEXT NOT NULL DEFAULT '', PRIMARY KEY (product_id, store_code)
+) WITHOUT ROWID;
+CREATE TABLE appearances (
+    rowid INTEGER PRIMARY KEY, person TEXT NOT NULL, media TEXT NOT NULL,
+    episode TEXT NOT NULL DEFAULT '', product_id TEXT NOT NULL, match TEXT NOT NULL,
+    product_type TEXT NOT NULL DEFAULT '', item TEXT NOT NULL DEFAULT '',
+    source_link TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE synonyms (rowid INTEGER PRIMARY KEY, kind TEXT NOT NULL, terms TEXT NOT NULL);
+CREATE TABLE vocabulary (kind TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (kind, name))
+    WITHOUT ROWID;
+"""
+# Created after the bulk load, which is faster than maintaining them row by row.
+INDEXES = """
+CREATE UNIQUE INDEX products_id ON products (id);
+CREATE UNIQUE INDEX retired_products_id ON retired_products (id);
+CREATE INDEX inventory_store ON inventory (store_code, product_id);
+CREATE INDEX appearances_product ON appearances (product_id);
+"""
+VOCABULARY_KINDS = (
+    "brands",
+    "product_types",
+    "people",
+    "media",
+    "colors",
+    "materials",
+    "patterns",
+    "stores",
+)
+
+# Words that carry no product meaning in a request; searching them only adds noise and time.
+STOPWORDS = frozenset(
+    """a an and any are at be by can do for from get have i i'd im in is it me my need of on or
+    please show some that the this to want with would you your find looking look like""".split()
+)
+SIZE_ALIASES = {
+    "extra small": "xs",
+    "x small": "xs",
+    "small": "s",
+    "medium": "m",
+    "large": "l",
+    "extra large": "xl",
+    "x large": "xl",
+    "xx large": "xxl",
+    "extra extra large": "xxl",
+    "2xl": "xxl",
+}
+AVAILABILITY_SCORE = {
+    "in_stock": 1.0,
+    "limited_availability": 0.8,
+    "backorder": 0.4,
+    "preorder": 0.4,
+    "out_of_stock": 0.0,
+}
+IN_STOCK = ("in_stock", "limited_availability")
+# Plural-only nouns kept as they are when product types are named for the parser.
+_PLURAL_NOUNS = frozenset(
+    "pants jeans trousers shorts leggings chinos shoes sneakers boots loafers glasses".split()
+)
+_IRREGULAR = {"scarves": "scarf", "shelves": "shelf", "knives": "knife"}
+# Fuzzy score (0-100) a spoken name needs to count as a catalog name.
+NAME_MATCH = 80
+
+
+def audience_words(gender: str, age_group: str) -> str:
+    """Searchable words for Google's gender/age_group codes ("female" -> "women womens ...")."""
+    words = {
+        "female": "women womens woman ladies",
+        "male": "men mens man",
+        "unisex": "unisex men mens women womens",
+    }.get(gender.strip().lower(), "")
+    if age_group.strip().lower() in ("kids", "toddler", "infant", "newborn"):
+        words += " kids children child"
+    return words.strip()
+
+
+def singular(noun: str) -> str:
+    noun = noun.strip().lower()
+    last = noun.rsplit(" ", 1)[-1]
+    if last in _PLURAL_NOUNS:
+        return noun
+    head = noun[: len(noun) - len(last)]
+    if last in _IRREGULAR:
+        return head + _IRREGULAR[last]
+    return head + light_stem(last)
+
+
+def _split_names(value: str) -> list[str]:
+    return [part.strip() for part in re.split(r"\s*(?:/|,|&|\band\b)\s*", value) if part.strip()]
+
+
+def write_vocabulary(db: sqlite3.Connection) -> None:
+    """Store the names the parser's gazetteers load, so opening a catalog stays cheap."""
+    # (kind, folded name) -> display name; the catalog's own spelling wins over a synonym's.
+    rows: dict[tuple[str, str], str] = {}
+
+    def add(kind: str, names: Iterable[str]) -> None:
+        for name in names:
+            if name and len(name) <= 80:
+                rows.setdefault((kind, name.lower()), name)
+
+    add("brands", (r[0] for r in db.execute("SELECT DISTINCT brand FROM products")))
+    leaves = [r[0] for r in db.execute("SELECT DISTINCT type_leaf FROM products")]
+    add("product_types", (singular(part) for leaf in leaves for part in _split_names(leaf)))
+    add("people", (r[0] for r in db.execute("SELECT DISTINCT person FROM appearances")))
+    add("media", (r[0] for r in db.execute("SELECT DISTINCT media FROM appearances")))
+    for kind, column in (("colors", "color"), ("materials", "material"), ("patterns", "pattern")):
+        values = [r[0] for r in db.execute(f"SELECT DISTINCT {column} FROM products")]
+        add(kind, (part for v in values for part in _split_names(v)))
+    for name, neighborhood in db.execute("SELECT name, neighborhood FROM stores"):
+        add("stores", (name, neighborhood))
+    # Synonyms of product types, colours ... the catalog really has, so "couch" is recognised.
+    synonyms = Synonyms.builtin(extra=_stored_groups(db))
+    columns = {
+        "product_type": "{title product_type}",
+        "color": "{color}",
+        "material": "{material title}",
+        "pattern": "{pattern title}",
+    }
+    for group in synonyms.groups:
+        column = columns.get(group.kind)
+        if column is None:
+            continue
+        phrases = [tuple(tokenize(t)) for t in group.terms]
+        expr = " OR ".join(_quote(p) for p in phrases if p)
+        if not expr:
+            continue
+        hit = db.execute(
+            "SELECT 1 FROM products_fts WHERE products_fts MATCH ? LIMIT 1",
+            (f"{column} : ({expr})",),
+        ).fetchone()
+        if hit:
+            kind = {"product_type": "product_types", "color": "colors"}.get(
+                group.kind, group.kind + "s"
+            )
+            add(kind, (t.lower() for t in group.terms))
+    db.execute("DELETE FROM vocabulary")
+    db.executemany(
+        "INSERT INTO vocabulary VALUES (?, ?)", sorted((k, name) for (k, _), name in rows.items())
+    )
+
+
+def _stored_groups(db: sqlite3.Connection) -> list[Group]:
+    return [
+        Group(kind, tuple(json.loads(terms)))
+        for kind, terms in db.execute("SELECT kind, terms FROM synonyms ORDER BY rowid")
+    ]
+
+
+def _quote(phrase: Phrase) -> str:
+    return '"' + " ".join(phrase) + '"'
+
+
+def _money(cents: int | None, currency: str) -> Money | None:
+    return None if cents is None else Money(Decimal(cents).scaleb(-2), currency)
+
+
+def path_from_url(url: str) -> Path:
+    """`sqlite:///var/catalog.db` -> var/catalog.db; `sqlite:////abs/catalog.db` -> absolute."""
+    scheme, sep, rest = url.partition("://")
+    if scheme.lower() != "sqlite" or not sep:
+        raise CatalogConfigError(f"not a sqlite catalog URL: {url!r}")
+    rest = rest.split("?", 1)[0]
+    path = rest[1:] if rest.startswith("/") else rest
+    if not path:
+        raise CatalogConfigError(f"catalog URL {url!r} names no file")
+    return Path(path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Store:
+    code: str
+    name: str
+    city: str
+    neighborhood: str
+
+
+class _Snapshot:
+    """What one catalog file holds that is worth keeping in memory: names, stores, synonyms."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.synonyms = Synonyms.builtin(extra=_stored_groups(db))
+        self.stores = tuple(
+            _Store(*row)
+            for row in db.execute("SELECT store_code, name, city, neighborhood FROM stores")
+        )
+        self.appearances = tuple(
+            Appearance(
+                person=person,
+                media=media,
+                product_id=pid,
+                match=match,
+                episode=episode,
+                product_type=ptype,
+                source_link=source,
+            )
+            for person, media, episode, pid, match, ptype, source in db.execute(
+                "SELECT person, media, episode, product_id, match, product_type, source_link "
+                "FROM appearances ORDER BY rowid"
+            )
+        )
+        self.people = sorted({a.person for a in self.appearances if a.person})
+        self.media = sorted({a.media for a in self.appearances if a.media})
+        vocabulary: dict[str, list[str]] = {kind: [] for kind in VOCABULARY_KINDS}
+        for kind, name in db.execute("SELECT kind, name FROM vocabulary ORDER BY kind, name"):
+            vocabulary.setdefault(kind, []).append(name)
+        self.vocabulary = vocabulary
+
+
+_SELECT = ", ".join(f"p.{c}" for c in PRODUCT_COLUMNS[:-1])
+_CURRENT_PRICE = (
+    "CASE WHEN p.sale_cents IS NOT NULL AND (p.sale_start IS NULL OR p.sale_start <= :now) "
+    "AND (p.sale_end IS NULL OR :now < p.sale_end) THEN p.sale_cents ELSE p.price_cents END"
+)
+
+
+class SqliteCatalog:
+    """A Catalog over one imported file; picks up a newly swapped-in file on the next call."""
+
+    def __init__(self, path: Path, *, ranking: Ranking = "blended") -> None:
+        if ranking not in ("blended", "bm25"):
+            raise CatalogConfigError(f"ranking must be 'blended' or 'bm25', not {ranking!r}")
+        self.path = Path(path)
+        self.ranking: Ranking = ranking
+        self._weights = BLENDED_WEIGHTS if ranking == "blended" else PLAIN_WEIGHTS
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._snapshots: dict[tuple[int, int], _Snapshot] = {}
+        self._closed = False
+        if not self.path.is_file():
+            raise CatalogConfigError(
+                f"catalog file {self.path} does not exist; build it with "
+                "`ambient-shop catalog import PRODUCT_FEED --catalog sqlite:///PATH`"
+            )
+        db, _ = self._connection()
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+        except sqlite3.DatabaseError as e:
+            raise CatalogConfigError(f"{self.path} is not an Ambient Shop catalog: {e}") from e
+        if row is None or row[0] != FORMAT:
+            raise CatalogConfigError(f"{self.path} is not a catalog of format {FORMAT!r}")
+
+    # -- connections ------------------------------------------------------------------------
+
+    def _connection(self) -> tuple[sqlite3.Connection, tuple[int, int]]:
+        """This thread's read-only connection to the current file (reopened after a swap)."""
+        if self._closed:
+            raise CatalogUnavailable("the catalog has been closed")
+        local = self._local
+        try:
+            stat = os.stat(self.path)
+            identity = (stat.st_ino, stat.st_mtime_ns)
+        except OSError:
+            # The file vanished; the open connection still reads the last good catalog.
+            identity = getattr(local, "identity", (0, 0))
+        if getattr(local, "identity", None) != identity or getattr(local, "db", None) is None:
+            old = getattr(local, "db", None)
+            try:
+                db = sqlite3.connect(
+                    f"file:{quote(str(self.path))}?mode=ro", uri=True, check_same_thread=False
+                )
+            except sqlite3.Error as e:
+                if old is not None:
+                    return old, local.identity
+                raise CatalogUnavailable(f"cannot open catalog {self.path}: {e}") from e
+            with self._lock:
+                self._connections.append(db)
+                if old is not None:
+                    self._connections.remove(old)
+            if old is not None:
+                old.close()
+            local.db, local.identity = db, identity
+        return local.db, local.identity
+
+    def _snapshot(self, db: sqlite3.Connection, identity: tuple[int, int]) -> _Snapshot:
+        snap = self._snapshots.get(identity)
+        if snap is None:
+            snap = _Snapshot(db)
+            with self._lock:
+                if len(self._snapshots) > 4:
+                    self._snapshots.clear()
+                self._snapshots[identity] = snap
+        return snap
+
+    def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        db, identity = self._connection()
+        try:
+            return fn(db, self._snapshot(db, identity), *args, **kwargs)
+        except sqlite3.Error as e:
+            raise CatalogUnavailable(f"catalog {self.path} cannot answer: {e}") from e
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for db in connections:
+            db.close()
+
+    # -- products ---------------------------------------------------------------------------
+
+    def _product(self, row: Sequence[Any], now: int) -> Product:
+        (
+            pid,
+            title,
+            description,
+            link,
+            image_link,
+            price,
+            currency,
+            sale,
+            start,
+            end,
+            availability,
+            brand,
+            gtin,
+            _mpn,
+            _condition,
+            _gpc,
+            product_type,
+            _leaf,
+            group,
+            color,
+            size,
+            material,
+            pattern,
+            gender,
+            _age,
+            _shipping,
+            _audience,
+        ) = row[:27]
+        on_sale = (
+            sale is not None and (start is None or start <= now) and (end is None or now < end)
+        )
+        return Product(
+            id=pid,
+            title=title,
+            price=Money(Decimal(price).scaleb(-2), currency),
+            availability=availability,
+            description=description,
+            link=link,
+            image_link=image_link,
+            sale_price=_money(sale, currency) if on_sale else None,
+            brand=brand,
+            gtin=gtin,
+            color=color,
+            size=size,
+            material=material,
+            pattern=pattern,
+            product_type=product_type,
+            gender=gender,
+            item_group_id=group,
+        )
+
+    def get(self, product_id: str) -> Product | None:
+        return self._run(self._get, product_id)
+
+    def _get(self, db: sqlite3.Connection, snap: _Snapshot, product_id: str) -> Product | None:
+        now = int(time.time())
+        row = db.execute(
+            f"SELECT {_SELECT} FROM products p WHERE p.id = ?", (product_id,)
+        ).fetchone()
+        if row is not None:
+            return self._product(row, now)
+        row = db.execute(
+            f"SELECT {_SELECT} FROM retired_products p WHERE p.id = ?", (product_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        # Retired products stay readable for carts and order history, but cannot be bought.
+        return _replace_availability(self._product(row, now), "out_of_stock")
+
+    def _get_many(self, db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Product]:
+        if not ids:
+            return {}
+        now = int(time.time())
+        marks = ", ".join("?" * len(ids))
+        rows = db.execute(f"SELECT {_SELECT} FROM products p WHERE p.id IN ({marks})", list(ids))
+        return {row[0]: self._product(row, now) for row in rows}
+
+    # -- search -----------------------------------------------------------------------------
+
+    def search(self, query: ProductQuery) -> list[Product]:
+        return self._run(self._search, query)
+
+    def _clauses(self, snap: _Snapshot, text: str) -> list[tuple[Phrase, ...]]:
+        tokens = [t for t in tokenize(text) if t not in STOPWORDS]
+        if self.ranking == "bm25":
+            return [((t,),) for t in dict.fromkeys(tokens)]
+        return snap.synonyms.expand(tokens)
+
+    def _alternatives(self, snap: _Snapshot, value: str) -> tuple[Phrase, ...]:
+        phrase = tuple(tokenize(value))
+        if not phrase:
+            return ()
+        if self.ranking == "bm25":
+            return (phrase,)
+        return snap.synonyms.alternatives(phrase)
+
+    def _match_expression(
+        self, snap: _Snapshot, query: ProductQuery, clauses: list[tuple[Phrase, ...]]
+    ) -> str | None:
+        parts: list[str] = []
+        if clauses:
+            parts.append("(" + " OR ".join(_quote(p) for clause in clauses for p in clause) + ")")
+        filters = (
+            ("{product_type}", "{title}", query.product_type),
+            ("{color}", "{color}", query.color),
+            ("{material}", "{title}", query.material),
+            ("{pattern}", "{title}", query.pattern),
+        )
+        for column, literal_column, value in filters:
+            if value:
+                alternatives = self._alternatives(snap, value)
+                if not alternatives:
+                    return "\x00"  # a filter of punctuation only: nothing can match
+                # Synonyms must hit the attribute itself; the title may only carry the word
+                # as said, so "sweater" does not pull in a "pullover hoodie".
+                any_of = " OR ".join(_quote(p) for p in alternatives)
+                parts.append(
+                    f"({column} : ({any_of}) OR {literal_column} : {_quote(alternatives[0])})"
+                )
+        if query.brand:
+            brand = tuple(tokenize(query.brand))
+            if not brand:
+                return "\x00"
+            parts.append(f"{{brand}} : {_quote(brand)}")
+        if query.size:
+            folded = " ".join(tokenize(query.size))
+            size = SIZE_ALIASES.get(folded, folded)
+            if not size:
+                return "\x00"
+            parts.append(f"{{size}} : {_quote(tuple(size.split()))}")
+        return " AND ".join(parts) if parts else None
+
+    def _search(
+        self, db: sqlite3.Connection, snap: _Snapshot, query: ProductQuery
+    ) -> list[Product]:
+        limit = max(1, min(int(query.limit), 100))
+        now = int(time.time())
+        clauses = self._clauses(snap, query.text)
+        match = self._match_expression(snap, query, clauses)
+        if match == "\x00":
+            return []
+        where: list[str] = []
+        params: dict[str, Any] = {"now": now}
+        if query.min_price is not None:
+            where.append(f"{_CURRENT_PRICE} >= :min_cents")
+            params["min_cents"] = int((Decimal(query.min_price) * 100).to_integral_value())
+        if query.max_price is not None:
+            where.append(f"{_CURRENT_PRICE} <= :max_cents")
+            params["max_cents"] = int((Decimal(query.max_price) * 100).to_integral_value())
+        if query.store:
+            codes = self._resolve_stores(snap, query.store)
+            if not codes:
+                return []
+            marks = ", ".join(f":store{i}" for i in range(len(codes)))
+            params.update({f"store{i}": code for i, code in enumerate(codes)})
+            where.append(
+                "EXISTS (SELECT 1 FROM inventory i WHERE i.product_id = p.id "
+                f"AND i.store_code IN ({marks}) AND i.quantity > 0)"
+            )
+        elif query.in_stock_only:
+            where.append("p.availability IN ('in_stock', 'limited_availability')")
+        if query.exclude_ids:
+            marks = ", ".join(f":ex{i}" for i in range(len(query.exclude_ids)))
+            params.update({f"ex{i}": pid for i, pid in enumerate(query.exclude_ids)})
+            where.append(f"p.id NOT IN ({marks})")
+        extra = "".join(f" AND {w}" for w in where)
+        if match is None:
+            # Filters without words (e.g. a price range): cheapest in-stock things first.
+            sql = (
+                f"SELECT {_SELECT} FROM products p WHERE 1{extra} "
+                "ORDER BY p.availability NOT IN ('in_stock', 'limited_availability'), "
+                f"{_CURRENT_PRICE}, p.id LIMIT :limit"
+            )
+            params["limit"] = limit
+            return [self._product(row, now) for row in db.execute(sql, params)]
+        pool = limit if self.ranking == "bm25" else max(limit * 5, 60)
+        weights = ", ".join(str(w) for w in self._weights)
+        sql = (
+            f"SELECT {_SELECT}, bm25(products_fts, {weights}) AS score "
+            "FROM products_fts JOIN products p ON p.rowid = products_fts.rowid "
+            f"WHERE products_fts MATCH :match{extra} ORDER BY score LIMIT :limit"
+        )
+        params.update(match=match, limit=pool)
+        try:
+            rows = db.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as e:
+            if "fts5" in str(e).lower():
+                return []
+            raise
+        products = [(self._product(row, now), -float(row[-1])) for row in rows]
+        if self.ranking == "bm25":
+            return [p for p, _ in products]
+        # Attribute filters also rank: a "cardigan" filter admits all sweaters, cardigans first.
+        for value in (query.product_type, query.color, query.material, query.pattern):
+            alternatives = self._alternatives(snap, value) if value else ()
+            if alternatives and alternatives not in clauses:
+                clauses = [*clauses, alternatives]
+        return self._rerank(snap, products, clauses)[:limit]
+
+    def _rerank(
+        self,
+        snap: _Snapshot,
+        scored: list[tuple[Product, float]],
+        clauses: list[tuple[Phrase, ...]],
+    ) -> list[Product]:
+        """Blend BM25 with how fully the words match the product's own attributes, and stock."""
+        if not scored:
+            return []
+        top = max(score for _, score in scored) or 1.0
+        blended: list[tuple[float, float, str, Product]] = []
+        for product, score in scored:
+            head = _stems(
+                product.title,
+                product.product_type,
+                product.brand,
+                product.color,
+                product.material,
+                product.pattern,
+            )
+            body = _stems(product.description)
+            coverage = 0.0
+            attribute = 0.0
+            attributes_named = 0
+            for clause in clauses:
+                in_head = any(_has(head, p) for p in clause)
+                if in_head:
+                    # The shopper's own word counts a little more than a synonym of it.
+                    coverage += 1.0 if _has(head, clause[0]) else 0.85
+                elif any(_has(body, p) for p in clause):
+                    coverage += 0.4
+                for kind in snap.synonyms.kinds(clause[0]):
+                    field = {
+                        "color": product.color,
+                        "material": product.material,
+                        "pattern": product.pattern,
+                        "product_type": f"{product.product_type} {product.title}",
+                    }.get(kind)
+                    if field is None:
+                        continue
+                    attributes_named += 1
+                    own = _stems(field)
+                    if any(_has(own, p) for p in clause):
+                        attribute += 1.0
+            coverage = coverage / len(clauses) if clauses else 1.0
+            attribute = attribute / attributes_named if attributes_named else 1.0
+            stock = AVAILABILITY_SCORE.get(product.availability, 0.5)
+            total = 0.40 * (score / top) + 0.35 * coverage + 0.15 * attribute + 0.10 * stock
+            blended.append((-total, -score, product.id, product))
+        blended.sort(key=lambda item: item[:3])
+        return [item[3] for item in blended]
+
+    # -- stores and availability ------------------------------------------------------------
+
+    def _resolve_stores(self, snap: _Snapshot, store: str) -> list[str]:
+        """Store codes a spoken store refers to: a code, a name, a neighbourhood or a city."""
+        wanted = store.strip().lower()
+        if not wanted:
+            return []
+        exact = [
+            s.code
+            for s in snap.stores
+            if wanted in (s.code.lower(), s.name.lower(), s.neighborhood.lower())
+        ]
+        if exact:
+            return exact
+        city = [s.code for s in snap.stores if s.city and wanted == s.city.lower()]
+        if city:
+            return city
+        scored = []
+        for s in snap.stores:
+            best = max(
+                fuzz.token_set_ratio(wanted, s.name.lower()),
+                fuzz.ratio(wanted, s.neighborhood.lower()) if s.neighborhood else 0,
+            )
+            if best >= NAME_MATCH:
+                scored.append((best, s.code))
+        if not scored:
+            return []
+        top = max(score for score, _ in scored)
+        return [code for score, code in scored if score == top]
+
+    def availability(self, product_id: str, *, store: str | None = None) -> list[StoreAvailability]:
+        return self._run(self._availability, product_id, store)
+
+    def _availability(
+        self, db: sqlite3.Connection, snap: _Snapshot, product_id: str, store: str | None
+    ) -> list[StoreAvailability]:
+        product = self._get(db, snap, product_id)
+        if product is None:
+            return []
+        sql = (
+            "SELECT i.store_code, s.name, i.quantity, i.price_cents, i.availability, "
+            "i.pickup_method, i.pickup_sla FROM inventory i "
+            "JOIN stores s ON s.store_code = i.store_code WHERE i.product_id = ?"
+        )
+        params: list[Any] = [product_id]
+        if store:
+            codes = self._resolve_stores(snap, store)
+            if not codes:
+                return []
+            sql += f" AND i.store_code IN ({', '.join('?' * len(codes))})"
+            params.extend(codes)
+        sql += " ORDER BY i.quantity > 0 DESC, s.name"
+        retired = product.availability == "out_of_stock" and self._is_retired(db, product_id)
+        out = []
+        for code, name, quantity, price, availability, method, sla in db.execute(sql, params):
+            out.append(
+                StoreAvailability(
+                    store_code=code,
+                    store_name=name,
+                    product_id=product_id,
+                    quantity=0 if retired else quantity,
+                    availability="out_of_stock" if retired else _availability_value(availability),
+                    price=_money(price, product.price.currency) or product.current_price,
+                    pickup_method=method,
+                    pickup_sla=sla,
+                )
+            )
+        return out
+
+    def _is_retired(self, db: sqlite3.Connection, product_id: str) -> bool:
+        return db.execute("SELECT 1 FROM products WHERE id = ?", (product_id,)).fetchone() is None
+
+    # -- seen on ----------------------------------------------------------------------------
+
+    def appearances(
+        self,
+        *,
+        person: str | None = None,
+        media: str | None = None,
+        product_type: str | None = None,
+    ) -> list[Appearance]:
+        return self._run(self._appearances, person, media, product_type)
+
+    def _appearances(
+        self,
+        db: sqlite3.Connection,
+        snap: _Snapshot,
+        person: str | None,
+        media: str | None,
+        product_type: str | None,
+    ) -> list[Appearance]:
+        return [a for _, a in self._matching_appearances(db, snap, person, media, product_type)]
+
+    def _matching_appearances(
+        self,
+        db: sqlite3.Connection,
+        snap: _Snapshot,
+        person: str | None,
+        media: str | None,
+        product_type: str | None,
+    ) -> list[tuple[float, Appearance]]:
+        people = _fuzzy_names(person, snap.people)
+        shows = _fuzzy_names(media, snap.media)
+        if (person and not people) or (media and not shows):
+            return []
+        kinds = snap.synonyms.related(product_type) if product_type else set()
+        found: list[tuple[float, int, Appearance]] = []
+        for order, appearance in enumerate(snap.appearances):
+            score = 0.0
+            if person:
+                if appearance.person not in people:
+                    continue
+                score += people[appearance.person]
+            if media:
+                if appearance.media not in shows:
+                    continue
+                score += shows[appearance.media]
+            if kinds:
+                garment = snap.synonyms.related(appearance.product_type)
+                if not garment & kinds:
+                    continue
+            found.append((score, order, appearance))
+        found.sort(key=lambda item: (-item[0], item[1]))
+        return [(score, appearance) for score, _, appearance in found]
+
+    def seen_on(
+        self,
+        *,
+        person: str | None = None,
+        media: str | None = None,
+        product_type: str | None = None,
+        limit: int = 3,
+    ) -> SeenOnResult:
+        return self._run(self._seen_on, person, media, product_type, limit)
+
+    def _seen_on(
+        self,
+        db: sqlite3.Connection,
+        snap: _Snapshot,
+        person: str | None,
+        media: str | None,
+        product_type: str | None,
+        limit: int,
+    ) -> SeenOnResult:
+        if not (person or media):
+            return SeenOnResult(appearance=None, exact=None)
+        matches = self._matching_appearances(db, snap, person, media, product_type)
+        if not matches and product_type:
+            # The garment may be named differently ("top" for a cardigan): trust person + show.
+            loose = self._matching_appearances(db, snap, person, media, None)
+            if person and media:
+                matches = loose
+        if not matches:
+            return SeenOnResult(appearance=None, exact=None)
+        best_score = matches[0][0]
+        # The best-named reference (ties: the one listed first) decides which piece is meant.
+        top = [a for score, a in matches if score == best_score]
+        chosen = top[0]
+        same_look = [
+            a
+            for a in top
+            if (a.person, a.media, a.episode, a.product_type)
+            == (chosen.person, chosen.media, chosen.episode, chosen.product_type)
+        ]
+        products = self._get_many(db, [a.product_id for a in same_look])
+        exact = next(
+            (
+                products[a.product_id]
+                for a in same_look
+                if a.match == "exact" and a.product_id in products
+            ),
+            None,
+        )
+        limit = max(1, min(limit, 20))
+        if exact is not None:
+            exact_look = next(a for a in same_look if a.product_id == exact.id)
+            similar: list[Product] = []
+            if exact.availability not in IN_STOCK:
+                similar = self._alternatives_to(db, snap, exact, (), limit)
+            return SeenOnResult(appearance=exact_look, exact=exact, similar=tuple(similar))
+        linked = [
+            products[a.product_id]
+            for a in same_look
+            if a.match == "similar" and a.product_id in products
+        ]
+        in_stock = [p for p in linked if p.availability in IN_STOCK]
+        similar = in_stock[:limit]
+        if len(similar) < limit:
+            anchor = (linked or [None])[0]
+            if anchor is not None:
+                more = self._alternatives_to(
+                    db, snap, anchor, [p.id for p in similar], limit - len(similar)
+                )
+                similar.extend(more)
+        return SeenOnResult(appearance=chosen, exact=None, similar=tuple(similar[:limit]))
+
+    def _alternatives_to(
+        self,
+        db: sqlite3.Connection,
+        snap: _Snapshot,
+        product: Product,
+        exclude: Sequence[str],
+        limit: int,
+    ) -> list[Product]:
+        """In-stock products most like this one: same type, then colour and material."""
+        leaf = product.product_type.rsplit(">", 1)[-1].strip() or product.title
+        text = " ".join((product.title.split(" - ")[0], product.color, product.material))
+        query = ProductQuery(
+            text=text,
+            product_type=leaf,
+            in_stock_only=True,
+            exclude_ids=(product.id, *exclude),
+            limit=limit,
+        )
+        return self._search(db, snap, query)
+
+    # -- vocabulary -------------------------------------------------------------------------
+
+    def vocabulary(self) -> dict[str, list[str]]:
+        return self._run(lambda db, snap: {k: list(v) for k, v in snap.vocabulary.items()})
+
+    def stats(self) -> dict[str, Any]:
+        """Counts and facts for `catalog stats`."""
+
+        def collect(db: sqlite3.Connection, snap: _Snapshot) -> dict[str, Any]:
+            meta = dict(db.execute("SELECT key, value FROM meta"))
+            count = db.execute("SELECT count(*) FROM products").fetchone()[0]
+            by_availability = dict(
+                db.execute("SELECT availability, count(*) FROM products GROUP BY availability")
+            )
+            return {
+                "path": str(self.path),
+                "format": meta.get("format"),
+                "built_at": int(meta.get("built_at", "0")),
+                "currency": meta.get("currency"),
+                "products": count,
+                "retired": db.execute("SELECT count(*) FROM retired_products").fetchone()[0],
+                "availability": by_availability,
+                "stores": len(snap.stores),
+                "inventory_rows": db.execute("SELECT count(*) FROM inventory").fetchone()[0],
+                "appearances": len(snap.appearances),
+                "brands": len(snap.vocabulary.get("brands", [])),
+                "size_bytes": self.path.stat().st_size,
+                "sources": json.loads(meta.get("sources", "{}")),
+            }
+
+        return self._run(collect)
+
+
+def _stems(*texts: str) -> set[str]:
+    return {light_stem(t) for text in texts for t in tokenize(text)}
+
+
+def _has(stems: set[str], phrase: Phrase) -> bool:
+    return all(light_stem(t) in stems for t in phrase)
+
+
+def _fuzzy_names(spoken: str | None, names: Sequence[str]) -> dict[str, float]:
+    """Catalog names a spoken name may mean, with a 0-100 score ("harry stiles" ~ Harry Styles)."""
+    if not spoken or not names:
+        return {}
+    wanted = spoken.strip().lower()
+    found: dict[str, float] = {}
+    for name, score, _ in process.extract(
+        wanted,
+        names,
+        scorer=_name_score,
+        processor=lambda s: s.lower(),
+        score_cutoff=NAME_MATCH,
+        limit=None,
+    ):
+        found[name] = float(score)
+    return found
+
+
+def _name_score(a: str, b: str, **_: Any) -> float:
+    # token_set_ratio lets "npr tiny desk concert" find "NPR Tiny Desk"; ratio catches typos.
+    return max(fuzz.token_set_ratio(a, b), fuzz.ratio(a, b), fuzz.partial_ratio(a, b) - 5)
+
+
+def _availability_value(value: str) -> Availability:
+    return value if value in AVAILABILITY_SCORE else "in_stock"  # type: ignore[return-value]
+
+
+def _replace_availability(product: Product, availability: Availability) -> Product:
+    from dataclasses import replace
+
+    return replace(product, availability=availability)
+
+
+@register("sqlite.v1", schemes=("sqlite",))
+def open_sqlite_catalog(url: str, *, ranking: Ranking = "blended") -> SqliteCatalog:
+    """Open an imported catalog file by URL; `ranking="bm25"` is the plain baseline."""
+    return SqliteCatalog(path_from_url(url), ranking=ranking)
