@@ -643,14 +643,13 @@ def _import_products(build: _Build, path: Path) -> int:
     )
     batch: list[tuple[object, ...]] = []
     done = 0
-    availability_missing = None
+    warned = False
     for line, row in table.rows():
-        if availability_missing is None:
-            availability_missing = "availability" not in table.columns
-            if availability_missing:
-                build.errors.warn(
-                    table.name, 1, "no availability column; every product is taken as in_stock"
-                )
+        if not warned and "availability" not in row:
+            warned = True
+            build.errors.warn(
+                table.name, line, "no availability given; such products are taken as in_stock"
+            )
         values = _product_values(build, table.name, line, row)
         done += 1
         if values is not None:
