@@ -367,6 +367,11 @@ def run_script(script: Script, session_for: SessionFactory, *, in_process: bool)
     return ScriptReport(script, tuple(reports), tuple(notes))
 
 
+def default_shopper(script: Script) -> str:
+    """The script's own shopper, or a fresh id so scripts never share a history."""
+    return script.shopper or new_shopper_id("script")
+
+
 def run_scripts(
     scripts: Sequence[Script],
     transport: Transport,
@@ -383,7 +388,7 @@ def run_scripts(
             transport,
             application_id=application_id,
             device=script.device or device,
-            shopper_id=script.shopper or shopper or new_shopper_id("script"),
+            shopper_id=script.shopper or shopper or default_shopper(script),
             resolver=resolver,
         )
 

@@ -269,14 +269,15 @@ class SimulatorSession:
         transport: Transport,
         *,
         application_id: str,
-        device: str = "voice",
+        device: str | None = "voice",
         shopper_id: str | None = None,
         locale: str = DEFAULT_LOCALE,
         resolver: UtteranceResolver | None = None,
     ) -> None:
         self.transport = transport
         self.application_id = application_id
-        self.device = device_profile(device)
+        # None: a script that names no device; voice is what most shoppers have.
+        self.device = device_profile(device or "voice")
         self.shopper_id = shopper_id or new_shopper_id()
         self.device_id = new_id("device")
         self.locale = locale

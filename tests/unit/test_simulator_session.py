@@ -193,3 +193,10 @@ def test_http_transport_refuses_a_bad_url_and_reports_an_unreachable_one():
     with pytest.raises(SimulatorError, match="could not reach"):
         session.launch()
     assert not session.open
+
+
+def test_no_device_means_voice():
+    session = SimulatorSession(
+        RecordingTransport(counting_skill), application_id=SKILL_ID, device=None
+    )
+    assert session.device.name == "voice"
