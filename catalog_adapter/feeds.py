@@ -28,6 +28,7 @@ from catalog_adapter.sqlite_index import (
     INDEXES,
     PRODUCT_COLUMNS,
     SCHEMA,
+    STOCK_TIER,
     audience_words,
     write_vocabulary,
 )
@@ -601,7 +602,11 @@ def _product_values(
     ).digest()
     build.ids.add(pid)
     leaf = ptype.rsplit(">", 1)[-1].strip().lower() if ptype else ""
+    # Rowids put buyable products first: search reads matches in rowid order when a word is
+    # so common that scoring every match would be too slow.
+    rowid = (STOCK_TIER.get(availability, 2) << 32) | len(build.ids)
     return (
+        rowid,
         pid,
         title,
         description,
@@ -638,8 +643,8 @@ def _import_products(build: _Build, path: Path) -> int:
     total = _count_lines(path) if not _is_xml(path) else None
     total = total - 1 if total else total
     sql = (
-        f"INSERT INTO products ({', '.join(PRODUCT_COLUMNS)}) "
-        f"VALUES ({', '.join('?' * len(PRODUCT_COLUMNS))})"
+        f"INSERT INTO products (rowid, {', '.join(PRODUCT_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * (len(PRODUCT_COLUMNS) + 1))})"
     )
     batch: list[tuple[object, ...]] = []
     done = 0
@@ -887,8 +892,9 @@ def import_feeds(
             carry_synonyms=synonyms is None,
         )
         _write_synonyms(db, extra_synonyms)
-        db.execute("INSERT INTO products_fts(products_fts) VALUES ('rebuild')")
-        db.execute("INSERT INTO products_fts(products_fts) VALUES ('optimize')")
+        for index in ("products_fts", "products_head"):
+            db.execute(f"INSERT INTO {index}({index}) VALUES ('rebuild')")
+            db.execute(f"INSERT INTO {index}({index}) VALUES ('optimize')")
         write_vocabulary(db)
         inventory_rows = db.execute("SELECT count(*) FROM inventory").fetchone()[0]
         appearance_rows = db.execute("SELECT count(*) FROM appearances").fetchone()[0]

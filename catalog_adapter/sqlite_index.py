@@ -36,6 +36,19 @@ from catalog_adapter.synonyms import Group, Phrase, Synonyms, light_stem, tokeni
 
 FORMAT = "ambient-shop-catalog/1"
 Ranking = Literal["blended", "bm25"]
+MatchMode = Literal["head", "all", "any"]
+# An FTS query that cannot match (a filter of punctuation only).
+NOTHING = "\x00"
+# Matches scored per tier at most; beyond it the first ones in rowid order are kept.
+SCORE_CAP = 1000
+# Rowid tier by availability, so reading matches in rowid order meets buyable ones first.
+STOCK_TIER = {
+    "in_stock": 0,
+    "limited_availability": 0,
+    "backorder": 1,
+    "preorder": 1,
+    "out_of_stock": 2,
+}
 
 PRODUCT_COLUMNS = (
     "id",
@@ -111,6 +124,7 @@ FTS_COLUMNS = (
     "description",
 )
 BLENDED_WEIGHTS = (8.0, 4.0, 6.0, 3.0, 3.0, 3.0, 1.0, 2.0, 1.0)
+_COLUMN_COUNT = {"products_fts": len(FTS_COLUMNS), "products_head": len(FTS_COLUMNS) - 1}
 PLAIN_WEIGHTS = (1.0,) * len(FTS_COLUMNS)
 
 SCHEMA = f"""
@@ -119,6 +133,11 @@ CREATE TABLE products ({_PRODUCT_DDL});
 CREATE TABLE retired_products ({_PRODUCT_DDL}, retired_at INTEGER NOT NULL);
 CREATE VIRTUAL TABLE products_fts USING fts5(
     {", ".join(FTS_COLUMNS)},
+    content='products', content_rowid='rowid',
+    tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE products_head USING fts5(
+    {", ".join(FTS_COLUMNS[:-1])},
     content='products', content_rowid='rowid',
     tokenize='porter unicode61 remove_diacritics 2'
 );
@@ -162,7 +181,8 @@ VOCABULARY_KINDS = (
 # Words that carry no product meaning in a request; searching them only adds noise and time.
 STOPWORDS = frozenset(
     """a an and any are at be by can do for from get have i i'd im in is it me my need of on or
-    please show some that the this to want with would you your find looking look like""".split()
+    please show some that the this to want with would you your find looking look like something
+    anything thing things stuff item items one ones got""".split()
 )
 SIZE_ALIASES = {
     "extra small": "xs",
@@ -529,11 +549,20 @@ class SqliteCatalog:
         return snap.synonyms.alternatives(phrase)
 
     def _match_expression(
-        self, snap: _Snapshot, query: ProductQuery, clauses: list[tuple[Phrase, ...]]
+        self,
+        snap: _Snapshot,
+        query: ProductQuery,
+        clauses: list[tuple[Phrase, ...]],
+        mode: MatchMode,
     ) -> str | None:
+        """An FTS5 query: the words (any / all / all in the product's own attributes) + filters."""
         parts: list[str] = []
         if clauses:
-            parts.append("(" + " OR ".join(_quote(p) for clause in clauses for p in clause) + ")")
+            groups = [" OR ".join(_quote(p) for p in clause) for clause in clauses]
+            if mode == "any":
+                parts.append("(" + " OR ".join(groups) + ")")
+            else:
+                parts.extend(f"({g})" for g in groups)
         filters = (
             ("{product_type}", "{title}", query.product_type),
             ("{color}", "{color}", query.color),
@@ -544,7 +573,7 @@ class SqliteCatalog:
             if value:
                 alternatives = self._alternatives(snap, value)
                 if not alternatives:
-                    return "\x00"  # a filter of punctuation only: nothing can match
+                    return NOTHING
                 # Synonyms must hit the attribute itself; the title may only carry the word
                 # as said, so "sweater" does not pull in a "pullover hoodie".
                 any_of = " OR ".join(_quote(p) for p in alternatives)
@@ -554,27 +583,19 @@ class SqliteCatalog:
         if query.brand:
             brand = tuple(tokenize(query.brand))
             if not brand:
-                return "\x00"
+                return NOTHING
             parts.append(f"{{brand}} : {_quote(brand)}")
         if query.size:
             folded = " ".join(tokenize(query.size))
             size = SIZE_ALIASES.get(folded, folded)
             if not size:
-                return "\x00"
+                return NOTHING
             parts.append(f"{{size}} : {_quote(tuple(size.split()))}")
         return " AND ".join(parts) if parts else None
 
-    def _search(
-        self, db: sqlite3.Connection, snap: _Snapshot, query: ProductQuery
-    ) -> list[Product]:
-        limit = max(1, min(int(query.limit), 100))
-        now = int(time.time())
-        clauses = self._clauses(snap, query.text)
-        match = self._match_expression(snap, query, clauses)
-        if match == "\x00":
-            return []
+    def _filters(self, snap: _Snapshot, query: ProductQuery, params: dict[str, Any]) -> str | None:
+        """SQL conditions on price, stock, store and exclusions; None when nothing can match."""
         where: list[str] = []
-        params: dict[str, Any] = {"now": now}
         if query.min_price is not None:
             where.append(f"{_CURRENT_PRICE} >= :min_cents")
             params["min_cents"] = int((Decimal(query.min_price) * 100).to_integral_value())
@@ -584,7 +605,7 @@ class SqliteCatalog:
         if query.store:
             codes = self._resolve_stores(snap, query.store)
             if not codes:
-                return []
+                return None
             marks = ", ".join(f":store{i}" for i in range(len(codes)))
             params.update({f"store{i}": code for i, code in enumerate(codes)})
             where.append(
@@ -597,39 +618,117 @@ class SqliteCatalog:
             marks = ", ".join(f":ex{i}" for i in range(len(query.exclude_ids)))
             params.update({f"ex{i}": pid for i, pid in enumerate(query.exclude_ids)})
             where.append(f"p.id NOT IN ({marks})")
-        extra = "".join(f" AND {w}" for w in where)
-        if match is None:
-            # Filters without words (e.g. a price range): cheapest in-stock things first.
-            sql = (
-                f"SELECT {_SELECT} FROM products p WHERE 1{extra} "
-                "ORDER BY p.availability NOT IN ('in_stock', 'limited_availability'), "
-                f"{_CURRENT_PRICE}, p.id LIMIT :limit"
-            )
-            params["limit"] = limit
-            return [self._product(row, now) for row in db.execute(sql, params)]
-        pool = limit if self.ranking == "bm25" else max(limit * 5, 60)
-        weights = ", ".join(str(w) for w in self._weights)
-        sql = (
-            f"SELECT {_SELECT}, bm25(products_fts, {weights}) AS score "
-            "FROM products_fts JOIN products p ON p.rowid = products_fts.rowid "
-            f"WHERE products_fts MATCH :match{extra} ORDER BY score LIMIT :limit"
-        )
-        params.update(match=match, limit=pool)
+        return "".join(f" AND {w}" for w in where)
+
+    def _scored(
+        self,
+        db: sqlite3.Connection,
+        match: str,
+        extra: str,
+        params: dict[str, Any],
+        *,
+        limit: int,
+        capped: bool,
+        table: str = "products_fts",
+    ) -> list[tuple[Any, ...]]:
+        """The best `limit` matches by weighted BM25 (score last in each row)."""
+        params = {**params, "match": match, "limit": limit}
+        weights = ", ".join(str(w) for w in self._weights[: _COLUMN_COUNT[table]])
+        joined = f"JOIN products p ON p.rowid = {table}.rowid " if extra else ""
         try:
-            rows = db.execute(sql, params).fetchall()
+            if not capped:
+                return db.execute(
+                    f"SELECT {_SELECT}, bm25(products_fts, {weights}) AS score "
+                    "FROM products_fts JOIN products p ON p.rowid = products_fts.rowid "
+                    f"WHERE products_fts MATCH :match{extra} ORDER BY score LIMIT :limit",
+                    params,
+                ).fetchall()
+            # Scoring every match of a very common word is what makes search slow at scale:
+            # read at most SCORE_CAP matches in rowid order (buyable first), keep the best.
+            hits = db.execute(
+                f"SELECT {table}.rowid, bm25({table}, {weights}) FROM {table} "
+                f"{joined}WHERE {table} MATCH :match{extra} LIMIT :cap",
+                {**params, "cap": SCORE_CAP},
+            ).fetchall()
         except sqlite3.OperationalError as e:
             if "fts5" in str(e).lower():
                 return []
             raise
-        products = [(self._product(row, now), -float(row[-1])) for row in rows]
+        if not hits:
+            return []
+        hits.sort(key=lambda hit: (hit[1], hit[0]))
+        best = dict(hits[:limit])
+        marks = ", ".join("?" * len(best))
+        rows = db.execute(
+            f"SELECT {_SELECT}, p.rowid FROM products p WHERE p.rowid IN ({marks})", list(best)
+        ).fetchall()
+        rows.sort(key=lambda row: (best[row[-1]], row[-1]))
+        return [(*row[:-1], best[row[-1]]) for row in rows]
+
+    def _search(
+        self, db: sqlite3.Connection, snap: _Snapshot, query: ProductQuery
+    ) -> list[Product]:
+        limit = max(1, min(int(query.limit), 100))
+        now = int(time.time())
+        params: dict[str, Any] = {"now": now}
+        extra = self._filters(snap, query, params)
+        if extra is None:
+            return []
+        clauses = self._clauses(snap, query.text)
         if self.ranking == "bm25":
-            return [p for p, _ in products]
+            match = self._match_expression(snap, query, clauses, "any")
+            if match == NOTHING:
+                return []
+            if match is None:
+                return self._browse(db, extra, params, limit, now)
+            rows = self._scored(db, match, extra, params, limit=limit, capped=False)
+            return [self._product(row, now) for row in rows]
+        # Blended: all words in the product's own attributes, then all words anywhere, then
+        # any word; each tier is ranked on its own and never outranks the one before it.
+        modes: list[MatchMode] = ["head", "all", "any"] if len(clauses) > 1 else ["head", "any"]
+        pool = max(limit * 3, 30)
+        tiers: list[list[tuple[Product, float]]] = []
+        seen: set[str] = set()
+        for mode in modes:
+            match = self._match_expression(snap, query, clauses, mode)
+            if match == NOTHING:
+                return []
+            if match is None:
+                return self._browse(db, extra, params, limit, now)
+            tier = []
+            # The head index holds only the product's own attributes, so "all words there"
+            # never wades through descriptions.
+            table = "products_head" if mode == "head" else "products_fts"
+            rows = self._scored(db, match, extra, params, limit=pool, capped=True, table=table)
+            for row in rows:
+                if row[0] not in seen:
+                    seen.add(row[0])
+                    tier.append((self._product(row, now), -float(row[-1])))
+            tiers.append(tier)
+            if len(seen) >= limit:
+                break
         # Attribute filters also rank: a "cardigan" filter admits all sweaters, cardigans first.
         for value in (query.product_type, query.color, query.material, query.pattern):
             alternatives = self._alternatives(snap, value) if value else ()
             if alternatives and alternatives not in clauses:
                 clauses = [*clauses, alternatives]
-        return self._rerank(snap, products, clauses)[:limit]
+        ranked: list[Product] = []
+        for tier in tiers:
+            ranked.extend(self._rerank(snap, tier, clauses))
+            if len(ranked) >= limit:
+                break
+        return ranked[:limit]
+
+    def _browse(
+        self, db: sqlite3.Connection, extra: str, params: dict[str, Any], limit: int, now: int
+    ) -> list[Product]:
+        """Filters without words (e.g. a price range): cheapest buyable things first."""
+        sql = (
+            f"SELECT {_SELECT} FROM products p WHERE 1{extra} "
+            "ORDER BY p.availability NOT IN ('in_stock', 'limited_availability'), "
+            f"{_CURRENT_PRICE}, p.id LIMIT :limit"
+        )
+        return [self._product(row, now) for row in db.execute(sql, {**params, "limit": limit})]
 
     def _rerank(
         self,
@@ -659,7 +758,7 @@ class SqliteCatalog:
                 in_head = any(_has(head, p) for p in clause)
                 if in_head:
                     # The shopper's own word counts a little more than a synonym of it.
-                    coverage += 1.0 if _has(head, clause[0]) else 0.85
+                    coverage += 1.0 if _has(head, clause[0]) else 0.7
                 elif any(_has(body, p) for p in clause):
                     coverage += 0.4
                 for kind in snap.synonyms.kinds(clause[0]):
@@ -678,7 +777,7 @@ class SqliteCatalog:
             coverage = coverage / len(clauses) if clauses else 1.0
             attribute = attribute / attributes_named if attributes_named else 1.0
             stock = AVAILABILITY_SCORE.get(product.availability, 0.5)
-            total = 0.40 * (score / top) + 0.35 * coverage + 0.15 * attribute + 0.10 * stock
+            total = 0.35 * (score / top) + 0.40 * coverage + 0.15 * attribute + 0.10 * stock
             blended.append((-total, -score, product.id, product))
         blended.sort(key=lambda item: item[:3])
         return [item[3] for item in blended]

@@ -29,6 +29,8 @@ class Group(NamedTuple):
 
 def fold(text: str) -> str:
     """Lower-case and strip accents the way the index's unicode61 tokenizer does."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
