@@ -407,18 +407,17 @@ def check_availability(ctx: PolicyContext) -> Outcome:
         return ctx.outcome(Reply(text=text, reprompt="Which item should I check?"))
     store = ctx.parse.first("STORE")
     stock = ctx.catalog.availability(product.id, store=str(store.value) if store else None)
-    in_stock = [s for s in stock if s.quantity > 0]
+    # Same-day pickup first, then the store with the most on hand.
+    in_stock = sorted(
+        (s for s in stock if s.quantity > 0),
+        key=lambda s: (not _same_day(s.pickup_sla), -s.quantity),
+    )
     if store is not None and not stock:
         text = f"I couldn't find a store called {store.value}. "
         text += _stores_phrase(ctx, product)
     elif in_stock:
         best = in_stock[0]
-        pickup = (
-            " and ready for pickup today"
-            if "same" in best.pickup_sla.lower()
-            or (best.pickup_sla.lower() in {"same day", "1 hour", "2 hours", "4 hours"})
-            else ""
-        )
+        pickup = " and ready for pickup today" if _same_day(best.pickup_sla) else ""
         text = (
             f"Yes, {best.store_name} has {speech.count(best.quantity)} of "
             f"{speech.brand_title(product)} in stock{pickup}."
@@ -437,6 +436,11 @@ def check_availability(ctx: PolicyContext) -> Outcome:
         selected=product.id,
         pending={"action": "add_to_cart", "product_id": product.id},
     )
+
+
+def _same_day(pickup_sla: str) -> bool:
+    sla = pickup_sla.strip().lower()
+    return sla.startswith("same") or sla.endswith(("hour", "hours", "minutes"))
 
 
 def _stores_phrase(ctx: PolicyContext, product: Product) -> str:
