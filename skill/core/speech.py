@@ -92,5 +92,6 @@ def truncate(text: str, limit: int) -> str:
     for mark in (". ", "; ", ", ", " "):
         at = cut.rfind(mark)
         if at > limit // 2:
-            return cut[: at + 1].rstrip() + "…"
+            # A whole sentence needs no ellipsis; a clipped one does.
+            return cut[: at + 1].rstrip() + ("" if mark == ". " else "…")
     return cut + "…"

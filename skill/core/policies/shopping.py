@@ -21,9 +21,15 @@ _STOPWORDS = frozenset(
     this that these those what which how much many cost costs price buy shop something one ones
     under over below above between less more than dollars dollar bucks around about maybe just
     got see seen tell let us hey alexa ask okay ok um uh really very so also have has had be been
-    from where who wore wearing worn""".split()
+    from where who wore wearing worn cheaper cheapest pricier expensive fancier premium nicer
+    budget affordable lower higher instead other another different without minus""".split()
 )
 _WORD = re.compile(r"[a-z0-9']+")
+_CHEAPER = re.compile(
+    r"\b(cheaper|less expensive|lower price[sd]?|on a budget|affordable|cheapest)\b"
+)
+_PRICIER = re.compile(r"\b(pricier|more expensive|higher end|fancier|premium|nicer)\b")
+_WITHOUT = re.compile(r"\b(?:without|no|minus)\s+(?:the\s+|any\s+)?([a-z]+)")
 
 
 def _money_bound(value: Any) -> Decimal | None:
@@ -85,10 +91,9 @@ def build_query(query: Mapping[str, Any], *, limit: int = 10) -> ProductQuery:
     )
 
 
-def search_relaxing(
+def _relax_attributes(
     ctx: PolicyContext, query: Mapping[str, Any]
 ) -> tuple[list[Product], list[str]]:
-    """Search; when nothing matches, drop attribute filters one by one, reporting which."""
     results = ctx.catalog.search(build_query(query))
     dropped: list[str] = []
     relaxed = dict(query)
@@ -96,7 +101,7 @@ def search_relaxing(
         if results:
             break
         if key in relaxed:
-            dropped.append(str(relaxed.pop(key)))
+            dropped.append(f"in {relaxed.pop(key)}")
             results = ctx.catalog.search(build_query(relaxed))
     if not results and "text" in relaxed and "product_type" in relaxed:
         # Free-text leftovers are the noisiest part of a spoken request; the type is the anchor.
@@ -105,17 +110,41 @@ def search_relaxing(
     return results, dropped
 
 
+def search_relaxing(
+    ctx: PolicyContext, query: Mapping[str, Any]
+) -> tuple[list[Product], list[str]]:
+    """Search; when nothing matches, drop filters one by one and report which, as phrases.
+
+    Attributes go first; the budget goes last, and then the closest prices come first.
+    """
+    results, dropped = _relax_attributes(ctx, query)
+    if results or not (query.get("max_price") or query.get("min_price")):
+        return results, dropped
+    unbounded = {k: v for k, v in query.items() if k not in ("max_price", "min_price")}
+    results, dropped = _relax_attributes(ctx, unbounded)
+    if not results:
+        return results, dropped
+    high, low = _money_bound(query.get("max_price")), _money_bound(query.get("min_price"))
+    target = high if high is not None else low or Decimal("0")
+    results.sort(key=lambda p: abs(p.current_price.amount - target))
+    return results, [*dropped, _budget_phrase(query)]
+
+
+def _budget_phrase(query: Mapping[str, Any]) -> str:
+    high, low = query.get("max_price"), query.get("min_price")
+    if high and low:
+        return f"between {speech.price(Decimal(low))} and {speech.price(Decimal(high))}"
+    if high:
+        return f"under {speech.price(Decimal(high))}"
+    return f"over {speech.price(Decimal(low))}"
+
+
 def describe_query(query: Mapping[str, Any]) -> str:
     words = [str(query[k]) for k in ("color", "pattern", "material", "brand") if query.get(k)]
     kind = query.get("product_type") or query.get("text") or "items"
     phrase = " ".join([*words, _plural(str(kind))])
-    high, low = query.get("max_price"), query.get("min_price")
-    if high and low:
-        phrase += f" between {speech.price(Decimal(low))} and {speech.price(Decimal(high))}"
-    elif high:
-        phrase += f" under {speech.price(Decimal(high))}"
-    elif low:
-        phrase += f" over {speech.price(Decimal(low))}"
+    if query.get("max_price") or query.get("min_price"):
+        phrase += " " + _budget_phrase(query)
     return phrase
 
 
@@ -170,7 +199,7 @@ def present(
     shown = products[: speech.MAX_SPOKEN_ITEMS]
     lead = intro
     if dropped:
-        lead += f"I couldn't find that in {speech.join(list(dropped), conjunction='or')}, "
+        lead += f"I couldn't find that {speech.join(list(dropped), conjunction='or')}, "
         lead += "but here is what comes closest. "
     if len(shown) == 1:
         body = f"I found one: {speech.brand_title(shown[0])} for {speech.product_price(shown[0])}."
@@ -302,20 +331,34 @@ def find_seen_on(ctx: PolicyContext) -> Outcome:
 def refine_search(ctx: PolicyContext) -> Outcome:
     previous = dict(ctx.state.query)
     if not previous and not ctx.state.results:
-        return find_product(ctx)
+        if query_from_parse(ctx).keys() - {"text"}:
+            return find_product(ctx)
+        return ctx.outcome(
+            Reply(
+                text="Sure, what should I look for? For example, a wool sweater or an oak "
+                "dining table.",
+                reprompt="What should I look for?",
+            )
+        )
     changes = query_from_parse(ctx)
     text = ctx.parse.text.lower()
     refined = {**previous, **{k: v for k, v in changes.items() if k != "text"}}
-    current = ctx.results()
-    if re.search(r"\b(cheaper|less expensive|lower price|budget|affordable)\b", text) and current:
-        cheapest = min(p.current_price.amount for p in current)
+    selected = ctx.product(ctx.state.selected)
+    basis = [selected] if selected else ctx.results()[: speech.MAX_SPOKEN_ITEMS]
+    by_price = False
+    if _CHEAPER.search(text) and basis:
+        cheapest = min(p.current_price.amount for p in basis)
         refined["max_price"] = str(max(cheapest - Decimal("0.01"), Decimal("0")))
-    if re.search(r"\b(pricier|more expensive|higher end|fancier|premium)\b", text) and current:
-        dearest = max(p.current_price.amount for p in current)
+        refined.pop("min_price", None)
+        by_price = True
+    if _PRICIER.search(text) and basis:
+        dearest = max(p.current_price.amount for p in basis)
         refined["min_price"] = str(dearest + Decimal("0.01"))
-    without = re.search(r"\b(?:without|no)\s+([a-z]+)", text)
+        refined.pop("max_price", None)
+        by_price = True
+    without = _WITHOUT.search(text)
     if without:
-        refined["text"] = f"{previous.get('text', '')} -{without.group(1)}".strip()
+        refined["without"] = sorted({*previous.get("without", []), without.group(1)})
     elif changes.get("text"):
         refined["text"] = f"{previous.get('text', '')} {changes['text']}".strip()
     if refined == previous:
@@ -326,8 +369,29 @@ def refine_search(ctx: PolicyContext) -> Outcome:
                 reprompt="Cheaper, a colour, a material, or a size?",
             )
         )
-    products, dropped = search_relaxing(ctx, refined)
-    return present(ctx, products, refined, dropped=dropped)
+    if by_price:
+        # "Cheaper" must never be answered with something dearer: keep the budget fixed.
+        products, dropped = _relax_attributes(ctx, refined)
+        if not products:
+            direction = "lowest-priced" if _CHEAPER.search(text) else "highest-priced"
+            return ctx.outcome(
+                Reply(
+                    text=f"Those are already the {direction} {describe_query(previous)} I have. "
+                    "Would you like to hear more about one of them?",
+                    reprompt="Which one would you like to hear more about?",
+                )
+            )
+    else:
+        products, dropped = search_relaxing(ctx, refined)
+    return present(ctx, _without(products, refined.get("without", ())), refined, dropped=dropped)
+
+
+def _without(products: list[Product], words: Sequence[str]) -> list[Product]:
+    """Drop items whose title names an excluded feature ("without arms" drops "... Arm Chair")."""
+    if not words:
+        return products
+    patterns = [re.compile(rf"\b{re.escape(w.rstrip('s'))}s?\b", re.IGNORECASE) for w in words]
+    return [p for p in products if not any(pattern.search(p.title) for pattern in patterns)]
 
 
 def select_item(ctx: PolicyContext) -> Outcome:
