@@ -41,6 +41,10 @@ MatchMode = Literal["head", "all", "any"]
 NOTHING = "\x00"
 # Matches scored per tier at most; beyond it the first ones in rowid order are kept.
 SCORE_CAP = 1000
+# Above this many products, tiers are ranked by attribute scores instead of FTS5's bm25(),
+# over fewer matches, since that score is computed in Python.
+BM25_MAX_PRODUCTS = 200_000
+ATTRIBUTE_CAP = 400
 # Rowid tier by availability, so reading matches in rowid order meets buyable ones first.
 STOCK_TIER = {
     "in_stock": 0,
@@ -331,6 +335,8 @@ class _Snapshot:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.synonyms = Synonyms.builtin(extra=_stored_groups(db))
+        meta = dict(db.execute("SELECT key, value FROM meta WHERE key = 'products'"))
+        self.product_count = int(meta.get("products", "0"))
         self.stores = tuple(
             _Store(*row)
             for row in db.execute("SELECT store_code, name, city, neighborhood FROM stores")
@@ -630,6 +636,7 @@ class SqliteCatalog:
         limit: int,
         capped: bool,
         table: str = "products_fts",
+        clauses: list[tuple[Phrase, ...]] | None = None,
     ) -> list[tuple[Any, ...]]:
         """The best `limit` matches by weighted BM25 (score last in each row)."""
         params = {**params, "match": match, "limit": limit}
@@ -645,11 +652,21 @@ class SqliteCatalog:
                 ).fetchall()
             # Scoring every match of a very common word is what makes search slow at scale:
             # read at most SCORE_CAP matches in rowid order (buyable first), keep the best.
-            hits = db.execute(
-                f"SELECT {table}.rowid, bm25({table}, {weights}) FROM {table} "
-                f"{joined}WHERE {table} MATCH :match{extra} LIMIT :cap",
-                {**params, "cap": SCORE_CAP},
-            ).fetchall()
+            if clauses is not None:
+                # In a large catalog BM25's IDF pass alone reads every posting of every word;
+                # rank the capped matches by where the words sit in the product instead.
+                ids = db.execute(
+                    f"SELECT {table}.rowid FROM {table} "
+                    f"{joined}WHERE {table} MATCH :match{extra} LIMIT :cap",
+                    {**params, "cap": ATTRIBUTE_CAP},
+                ).fetchall()
+                hits = _attribute_scores(db, [r[0] for r in ids], clauses)
+            else:
+                hits = db.execute(
+                    f"SELECT {table}.rowid, bm25({table}, {weights}) FROM {table} "
+                    f"{joined}WHERE {table} MATCH :match{extra} LIMIT :cap",
+                    {**params, "cap": SCORE_CAP},
+                ).fetchall()
         except sqlite3.OperationalError as e:
             if "fts5" in str(e).lower():
                 return []
@@ -699,7 +716,16 @@ class SqliteCatalog:
             # The head index holds only the product's own attributes, so "all words there"
             # never wades through descriptions.
             table = "products_head" if mode == "head" else "products_fts"
-            rows = self._scored(db, match, extra, params, limit=pool, capped=True, table=table)
+            rows = self._scored(
+                db,
+                match,
+                extra,
+                params,
+                limit=pool,
+                capped=True,
+                table=table,
+                clauses=clauses if snap.product_count > BM25_MAX_PRODUCTS else None,
+            )
             for row in rows:
                 if row[0] not in seen:
                     seen.add(row[0])
@@ -1029,6 +1055,39 @@ class SqliteCatalog:
             }
 
         return self._run(collect)
+
+
+def _attribute_scores(
+    db: sqlite3.Connection, rowids: Sequence[int], clauses: list[tuple[Phrase, ...]]
+) -> list[tuple[int, float]]:
+    """A BM25 stand-in for big catalogs: words in the title count most, short titles win ties.
+
+    Scores are negated, like bm25(), so that lower is better.
+    """
+    if not rowids:
+        return []
+    out: list[tuple[int, float]] = []
+    for start in range(0, len(rowids), 500):
+        chunk = rowids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for rowid, title, rest in db.execute(
+            "SELECT rowid, title, product_type || ' ' || brand || ' ' || color || ' ' || "
+            f"material || ' ' || pattern FROM products WHERE rowid IN ({marks})",
+            chunk,
+        ):
+            title_tokens = tokenize(title)
+            in_title = {light_stem(t) for t in title_tokens}
+            in_rest = _stems(rest)
+            score = 0.0
+            for clause in clauses:
+                if _has(in_title, clause[0]):
+                    score += 3.0
+                elif any(_has(in_title, p) for p in clause[1:]):
+                    score += 2.0
+                elif any(_has(in_rest, p) for p in clause):
+                    score += 1.0
+            out.append((rowid, -score / (1.0 + 0.02 * len(title_tokens))))
+    return out
 
 
 def _stems(*texts: str) -> set[str]:

@@ -175,3 +175,21 @@ def test_get_and_missing_product(catalog: SqliteCatalog) -> None:
     product = catalog.get("AH-SW-1001")
     assert product is not None and product.brand == "Fable Knit"
     assert catalog.get("missing") is None
+
+
+def test_large_catalog_ranking_path_finds_the_same_kind_of_things(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import catalog_adapter.sqlite_index as index
+
+    # Pretend the demo is huge, so tiers are ranked without FTS5's bm25().
+    monkeypatch.setattr(index, "BM25_MAX_PRODUCTS", 0)
+    catalog = open_sqlite_catalog(demo_url)
+    try:
+        found = catalog.search(ProductQuery(text="patchwork cardigan", limit=3))
+        assert found[0].id == "AH-SW-1001"
+        sofas = catalog.search(ProductQuery(text="velvet couch", limit=3))
+        assert len(sofas) == 3
+        assert all("Sofas" in p.product_type and "Velvet" in p.title for p in sofas)
+    finally:
+        catalog.close()
