@@ -47,6 +47,22 @@ POLICIES: Mapping[str, Policy] = {
 MAX_INPUT_CHARS = 2000
 
 
+# Intents a channel may decide by itself (Alexa slot-based intents), among which a confident
+# parse of the same words may correct the channel's routing.
+_ROUTED_BY_CHANNEL = frozenset(
+    {
+        "order_status",
+        "cancel_order",
+        "return_refund",
+        "shipping_info",
+        "talk_to_agent",
+        "complaint",
+        "account_help",
+    }
+)
+_OVERRIDE_CONFIDENCE = 0.85
+
+
 class Conversation:
     """Runs policies and the cross-cutting rules: outages, misunderstandings, repeat, transcript."""
 
@@ -64,6 +80,15 @@ class Conversation:
             if not text.strip():
                 return Parse(text="", intent=turn.intent, confidence=1.0)
             parsed = self._services.parser.parse(text)
+            if (
+                parsed.intent != turn.intent
+                and {parsed.intent, turn.intent} <= _ROUTED_BY_CHANNEL
+                and parsed.confidence >= _OVERRIDE_CONFIDENCE
+                and len(text.split()) >= 3
+            ):
+                # A broad carrier phrase ("what's the status of {query}") routed a refund
+                # question to order status; the parser, reading every word, knows better.
+                return parsed
             return replace(parsed, intent=turn.intent, confidence=1.0, alternatives=())
         if not text.strip():
             return Parse(text="", intent="help", confidence=1.0)

@@ -13,7 +13,7 @@ from skill.core.context import Outcome, PolicyContext
 from skill.core.model import Card, Reply, ReplyItem
 
 # Attribute filters dropped one at a time, least important first, when nothing matches.
-_RELAXATION_ORDER = ("pattern", "size", "material", "brand", "color")
+_RELAXATION_ORDER = ("pattern", "size", "brand", "color", "material")
 _QUERY_FIELDS = ("text", "product_type", "color", "material", "pattern", "size", "brand")
 _STOPWORDS = frozenset(
     """a an the me my i i'd id im i'm you your for of to in on at with and or but please show find
@@ -106,6 +106,16 @@ def _relax_attributes(
     if not results and "text" in relaxed and "product_type" in relaxed:
         # Free-text leftovers are the noisiest part of a spoken request; the type is the anchor.
         relaxed.pop("text")
+        results = ctx.catalog.search(build_query(relaxed))
+    if (
+        not results
+        and "product_type" in relaxed
+        and not ctx.catalog.search(ProductQuery(product_type=relaxed["product_type"], limit=1))
+    ):
+        # A spoken type may not be the retailer's exact category name ("ankle boots" vs
+        # "boots"): let full-text search, with its stemming and synonyms, find it instead.
+        kind = str(relaxed.pop("product_type"))
+        relaxed["text"] = f"{relaxed.get('text', '')} {kind}".strip()
         results = ctx.catalog.search(build_query(relaxed))
     return results, dropped
 
@@ -249,31 +259,33 @@ def find_seen_on(ctx: PolicyContext) -> Outcome:
     kind = ctx.parse.first("PRODUCT_TYPE")
     if person is None and media is None:
         return find_product(ctx)
+    who_value = str(person.value) if person else None
+    media_value = str(media.value) if media else None
     found = ctx.catalog.seen_on(
-        person=str(person.value) if person else None,
-        media=str(media.value) if media else None,
+        person=who_value,
+        media=media_value,
         product_type=str(kind.value) if kind else None,
         limit=3,
     )
-    who = str(person.value) if person else "they"
-    where = (
-        f" on {found.appearance.media}"
-        if found.appearance and found.appearance.media
-        else (f" on {media.value}" if media else "")
-    )
-    garment = (
+    if kind is not None and found.appearance is None:
+        # The shopper's word for the item ("chair") may differ from the feed's ("armchair").
+        found = ctx.catalog.seen_on(person=who_value, media=media_value, limit=3)
+    appearance = found.appearance
+    person_name = appearance.person if appearance and appearance.person else who_value
+    show = appearance.media if appearance and appearance.media else media_value
+    item = (
         str(kind.value)
         if kind
-        else (
-            found.appearance.product_type
-            if found.appearance and found.appearance.product_type
-            else "piece"
-        )
+        else (appearance.product_type if appearance and appearance.product_type else "piece")
     )
+    # "the sweater Harry Styles wore on NPR Tiny Desk" / "the armchair seen on Queer Eye"
+    seen = f"the {item} {person_name} wore" if person_name else f"the {item} seen"
+    if show:
+        seen += f" on {show}"
     if found.exact is not None:
         product = found.exact
         text = (
-            f"Good eye. The {garment} {who} wore{where} is {speech.brand_title(product)}, "
+            f"Good eye. {speech.sentence_case(seen)} is {speech.brand_title(product)}, "
             f"and that's the exact one. It costs {speech.product_price(product)}. "
         )
         text += "Would you like me to add it to your cart or send the link to your phone?"
@@ -282,19 +294,19 @@ def find_seen_on(ctx: PolicyContext) -> Outcome:
                 text=text,
                 reprompt="Shall I add it to your cart, or send the link to your phone?",
                 items=items_of([product]),
-                card=product_card(product, lead=f"Exact match: as worn by {who}{where}"),
+                card=product_card(product, lead=f"Exact match: {seen}"),
                 suggestions=("Add it to my cart", "Send it to my phone", "What sizes?"),
             ),
             results=(product.id,),
             selected=product.id,
-            query={"product_type": garment} if kind else {},
+            query={"product_type": item} if kind else {},
             pending={},
         )
     if found.similar:
         shown = list(found.similar[: speech.MAX_SPOKEN_ITEMS])
         text = (
-            f"We don't carry the exact {garment} {who} wore{where}, "
-            f"but these are similar: {speech.listing(shown)} "
+            f"We don't carry the exact one, but these are similar to {seen}: "
+            f"{speech.listing(shown)} "
             "Want to hear more about one of them?"
         )
         return ctx.outcome(
@@ -303,7 +315,7 @@ def find_seen_on(ctx: PolicyContext) -> Outcome:
                 reprompt="Which one would you like to hear more about?",
                 items=items_of(shown),
                 card=Card(
-                    title=f"Similar to what {who} wore"[:80],
+                    title=speech.sentence_case(f"similar to {seen}")[:80],
                     text="\n".join(
                         f"{i}. {p.title} — {speech.product_price(p)} (similar, not the exact item)"
                         for i, p in enumerate(shown, 1)
@@ -313,13 +325,13 @@ def find_seen_on(ctx: PolicyContext) -> Outcome:
             ),
             results=tuple(p.id for p in found.similar),
             selected=None,
-            query={"product_type": garment} if kind else {},
+            query={"product_type": item} if kind else {},
             pending={},
         )
     return ctx.outcome(
         Reply(
             text=(
-                f"I couldn't find the {garment} {who} wore{where} in our catalog, or anything "
+                f"I couldn't find {seen} in our catalog, or anything "
                 "close to it. Would you like a person on our team to look into it for you?"
             ),
             reprompt="Shall I get a person to look into it?",
