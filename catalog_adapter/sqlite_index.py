@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -1126,8 +1126,6 @@ def _availability_value(value: str) -> Availability:
 
 
 def _replace_availability(product: Product, availability: Availability) -> Product:
-    from dataclasses import replace
-
     return replace(product, availability=availability)
 
 
