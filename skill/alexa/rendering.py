@@ -22,11 +22,11 @@ APL_TOKEN = "ambient-shop-products"
 
 
 def ssml(text: str) -> str:
-    """Escape for SSML; `speak()` adds the <speak> wrapper."""
-    escaped = escape(speech.truncate(text, _SPEECH_BUDGET), {'"': "&quot;", "'": "&apos;"})
+    """Escape for SSML text content (&, <, >); `speak()` adds the <speak> wrapper."""
+    escaped = escape(speech.truncate(text, _SPEECH_BUDGET))
     while len(escaped) > _SPEECH_BUDGET:
         text = speech.truncate(text, max(len(text) - 200, 1))
-        escaped = escape(text, {'"': "&quot;", "'": "&apos;"})
+        escaped = escape(text)
     return escaped
 
 
