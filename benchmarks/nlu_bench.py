@@ -1,0 +1,172 @@
+"""Parser speed and accuracy beside a TF-IDF + logistic-regression baseline, in one run.
+
+Usage: python benchmarks/nlu_bench.py [--model DIR] [--eval FILE.jsonl ...] [--json]
+Measures single-call latency (median, p99) on a 25-word utterance, `nlp.pipe` throughput,
+pipeline load time and peak memory, and intent accuracy of both classifiers on the same files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+UTTERANCE = (
+    "hi there i am looking for a navy wool coat under three hundred dollars and can you "
+    "tell me if it is in stock downtown"
+)  # 25 words
+DEFAULT_EVAL = [
+    Path("/work/shared/eval/bitext_dev.jsonl"),
+    Path("/work/shared/eval/clinc_dev.jsonl"),
+    Path("/work/shared/eval/slurp_dev.jsonl"),
+]
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _latency(call: Any, *, runs: int) -> dict[str, float]:
+    for _ in range(50):
+        call()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return {"median_ms": statistics.median(times), "p99_ms": times[int(len(times) * 0.99) - 1]}
+
+
+def _throughput(run_batch: Any, texts: list[str]) -> float:
+    start = time.perf_counter()
+    run_batch(texts)
+    return len(texts) / (time.perf_counter() - start)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--eval", type=Path, nargs="*", default=None)
+    parser.add_argument("--runs", type=int, default=2000)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    import spacy  # noqa: F401  (import cost is not pipeline load time)
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    import nlu
+    from nlu import training
+    from nlu.evaluation import read_rows
+
+    gc.collect()
+    start = time.perf_counter()
+    shop = nlu.load(args.model)
+    load_s = time.perf_counter() - start
+    gc.freeze()  # long-lived model objects need no collection passes while measuring
+    nlp = shop.nlp
+
+    examples = training.expand()
+    texts = [e.text for e in examples]
+    labels = [e.intent for e in examples]
+    start = time.perf_counter()
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)
+    baseline = LogisticRegression(max_iter=2000, C=10.0)
+    baseline.fit(vectorizer.fit_transform(texts), labels)
+    baseline_train_s = time.perf_counter() - start
+
+    pipe_texts = [
+        UTTERANCE,
+        "where is my order 4 5 7 1 2",
+        "the second one",
+        "cheaper",
+        "set an alarm for seven",
+        "show me a blue velvet sofa under 800 dollars",
+    ] * 1000
+    results: dict[str, Any] = {
+        "machine": f"{platform.processor() or platform.machine()}, {platform.system()}, "
+        f"python {platform.python_version()}",
+        "utterance_words": len(UTTERANCE.split()),
+        "parser": {
+            "load_s": round(load_s, 3),
+            "parse": _latency(lambda: shop.parse(UTTERANCE), runs=args.runs),
+            "nlp_call": _latency(lambda: nlp(UTTERANCE), runs=args.runs),
+            "pipe_per_s": round(
+                _throughput(lambda b: list(nlp.pipe(b, batch_size=256)), pipe_texts)
+            ),
+            "parse_many_per_s": round(_throughput(lambda b: list(shop.parse_many(b)), pipe_texts)),
+        },
+        "baseline": {
+            "train_s": round(baseline_train_s, 2),
+            "predict": _latency(
+                lambda: baseline.predict(vectorizer.transform([UTTERANCE])), runs=args.runs
+            ),
+            "batch_per_s": round(
+                _throughput(lambda b: baseline.predict(vectorizer.transform(b)), pipe_texts)
+            ),
+        },
+        "peak_rss_mb": round(_peak_mb(), 1),
+        "accuracy": {},
+    }
+    for path in [p for p in (args.eval if args.eval is not None else DEFAULT_EVAL) if p.exists()]:
+        rows = read_rows(path)
+        parsed = list(shop.parse_many(r.text for r in rows))
+        predicted = baseline.predict(vectorizer.transform([r.text.lower() for r in rows]))
+        oos = [i for i, r in enumerate(rows) if r.intent == "out_of_scope"]
+        results["accuracy"][path.name] = {
+            "rows": len(rows),
+            "parser": round(
+                sum(p.intent in r.accept for p, r in zip(parsed, rows, strict=True)) / len(rows), 4
+            ),
+            "baseline": round(
+                sum(p in r.accept for p, r in zip(predicted, rows, strict=True)) / len(rows), 4
+            ),
+            "parser_oos_false_trigger": round(
+                sum(parsed[i].intent != "out_of_scope" for i in oos) / len(oos), 4
+            )
+            if oos
+            else None,
+            "baseline_oos_false_trigger": round(
+                sum(predicted[i] != "out_of_scope" for i in oos) / len(oos), 4
+            )
+            if oos
+            else None,
+        }
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    p, b = results["parser"], results["baseline"]
+    print(f"machine: {results['machine']}")
+    print(f"utterance: {results['utterance_words']} words; peak RSS {results['peak_rss_mb']} MB")
+    print(f"{'':24}{'spaCy parser':>16}{'tfidf+logreg':>16}")
+    print(f"{'load / train (s)':24}{p['load_s']:>16.3f}{b['train_s']:>16.2f}")
+    print(
+        f"{'single call median ms':24}{p['parse']['median_ms']:>16.3f}"
+        f"{b['predict']['median_ms']:>16.3f}"
+    )
+    print(f"{'single call p99 ms':24}{p['parse']['p99_ms']:>16.3f}{b['predict']['p99_ms']:>16.3f}")
+    print(f"{'batch utterances/s':24}{p['pipe_per_s']:>16}{b['batch_per_s']:>16}")
+    print(f"{'parse_many utterances/s':24}{p['parse_many_per_s']:>16}")
+    for name, acc in results["accuracy"].items():
+        line = f"{name:24}{acc['parser']:>16.4f}{acc['baseline']:>16.4f}"
+        if acc["parser_oos_false_trigger"] is not None:
+            line += (
+                f"   oos false trigger {acc['parser_oos_false_trigger']:.4f} vs "
+                f"{acc['baseline_oos_false_trigger']:.4f}"
+            )
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
