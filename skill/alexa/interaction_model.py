@@ -1,17 +1,30 @@
-"""The Alexa interaction model, generated so voice routing and the text parser never drift apart."""
+"""The Alexa interaction model, generated so voice routing and the text parser never drift apart.
+
+Alexa hands a skill only slot values, never the carrier words around them. So the model has:
+- `ShopIntent`: carriers whose words carry no meaning ("show me {query}"); the query is enough;
+- one small intent per meaningful carrier ("how much {query}", "cheaper {query}"), whose words the
+  bridge puts back in front of the query (`RESTORED_CARRIERS`), so the parser reads everything;
+- `PhraseIntent`: short requests with no carrier at all ("cheaper", "the second one"), captured by
+  a custom slot type whose values come from the parser's own training data;
+- slot-based intents where Alexa's routing helps (orders, returns, a person), and the built-ins.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 INVOCATION_NAME = "acme home"
 MODEL_PATH = Path("infra/skill-package/interactionModels/custom/en-US.json")
+QUERY_SLOT = "query"
+PHRASE_SLOT = "phrase"
+PHRASE_TYPE = "SHOPPING_PHRASE"
 
-# AMAZON.SearchQuery needs a carrier phrase: these open a free-form shopping request, and
-# whatever follows goes to the parser whole.
-SHOP_CARRIERS: tuple[str, ...] = (
+NEUTRAL_CARRIERS: tuple[str, ...] = (
     "find {query}",
     "find me {query}",
     "find out {query}",
@@ -25,41 +38,52 @@ SHOP_CARRIERS: tuple[str, ...] = (
     "i'd like {query}",
     "do you have {query}",
     "do you sell {query}",
-    "where can i get {query}",
-    "where can i buy {query}",
-    "how much {query}",
-    "what {query}",
-    "which {query}",
-    "is {query}",
-    "are {query}",
-    "tell me {query}",
     "help me find {query}",
     "get me {query}",
-    "add {query}",
-    "buy {query}",
-    "the {query}",
-    "something {query}",
-    "anything {query}",
-    "cheaper {query}",
-    "in {query}",
-    "without {query}",
-    "with {query}",
-    "under {query}",
     "can you {query}",
     "could you {query}",
     "please {query}",
-    "send {query}",
-    "check {query}",
 )
-# Slot-based intents: Alexa's own routing fixes the intent, the parser reads the slot's entities.
+
+# Carrier words that change what a request means; each gets an intent and is restored.
+MEANINGFUL_CARRIERS: tuple[str, ...] = (
+    "how much",
+    "how many",
+    "what",
+    "which",
+    "who",
+    "where",
+    "when",
+    "is",
+    "are",
+    "does",
+    "do",
+    "can i",
+    "cheaper",
+    "something cheaper",
+    "in",
+    "with",
+    "without",
+    "under",
+    "over",
+    "between",
+    "add",
+    "buy",
+    "send",
+    "text",
+    "check",
+    "tell me",
+    "the",
+    "something",
+    "anything",
+)
+
 ORDER_STATUS_CARRIERS: tuple[str, ...] = (
     "where is {query}",
     "where's {query}",
     "track {query}",
     "when will {query}",
     "has {query}",
-    "what's the status of {query}",
-    "status of {query}",
 )
 CANCEL_CARRIERS: tuple[str, ...] = (
     "cancel {query}",
@@ -78,18 +102,11 @@ RETURN_CARRIERS: tuple[str, ...] = (
 AGENT_SAMPLES: tuple[str, ...] = (
     "talk to a person",
     "let me talk to a person",
-    "i want to talk to a person",
     "speak to a person",
-    "speak to someone",
-    "talk to someone",
     "talk to an agent",
     "connect me to an agent",
     "get me a human",
-    "i want a human",
     "customer service",
-    "a representative",
-    "talk to a representative",
-    "let me speak to a real person",
 )
 BUILT_INS: tuple[str, ...] = (
     "AMAZON.HelpIntent",
@@ -102,18 +119,114 @@ BUILT_INS: tuple[str, ...] = (
     "AMAZON.NavigateHomeIntent",
     "AMAZON.StartOverIntent",
 )
+# Short carrier-less requests the parser is trained on; they become PhraseIntent slot values.
+PHRASE_INTENTS: tuple[str, ...] = (
+    "refine_search",
+    "select_item",
+    "product_info",
+    "check_availability",
+    "add_to_cart",
+    "order_status",
+    "shipping_info",
+)
+MAX_PHRASE_WORDS = 5
+MAX_PHRASES = 400
+MAX_AGENT_SAMPLES = 60
+_SPOKEN = re.compile(r"^[a-z' ]+$")
+# Hesitations and wake words open many training lines; samples read better without them.
+_FILLERS = frozenset(
+    {
+        "alexa",
+        "hmm",
+        "um",
+        "uh",
+        "ok",
+        "okay",
+        "so",
+        "yeah",
+        "hey",
+        "actually",
+        "well",
+        "oh",
+        "and",
+        "just",
+    }
+)
 
 
-def build_model(*, extra_agent_samples: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The en-US interaction model as the Alexa developer console and virtual-alexa read it."""
-    query_slot = [{"name": "query", "type": "AMAZON.SearchQuery"}]
-    agent = sorted({*AGENT_SAMPLES, *extra_agent_samples})
+def carrier_intent_name(carrier: str) -> str:
+    """ "how much" -> "HowMuchQueryIntent" (Alexa intent names are letters only here)."""
+    return "".join(word.capitalize() for word in carrier.split()) + "QueryIntent"
+
+
+# Intent name -> the carrier words to put back before the query slot's value.
+RESTORED_CARRIERS: Mapping[str, str] = {
+    carrier_intent_name(carrier): carrier for carrier in MEANINGFUL_CARRIERS
+}
+
+
+def _spoken_form(text: str) -> str | None:
+    """Training text as a sample or slot value: lower case, letters only, no digits."""
+    cleaned = re.sub(r"[?!.,]", "", text.lower()).strip()
+    cleaned = re.sub(r"\s+", " ", cleaned)
+    if not cleaned or not _SPOKEN.match(cleaned) or cleaned.split()[0] in _FILLERS:
+        return None
+    return cleaned
+
+
+@lru_cache(maxsize=1)
+def training_utterances() -> tuple[tuple[str, str], ...]:
+    """(intent, text) pairs from the parser's training data, in a stable order."""
+    from nlu.training import expand
+
+    return tuple(sorted((e.intent, e.text) for e in expand()))
+
+
+def _select(texts: Iterable[str], *, max_words: int, limit: int) -> list[str]:
+    chosen = sorted(
+        {
+            spoken
+            for text in texts
+            if (spoken := _spoken_form(text)) and len(spoken.split()) <= max_words
+        },
+        key=lambda t: (len(t.split()), t),
+    )
+    return chosen[:limit]
+
+
+def build_model(
+    utterances: Iterable[tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The en-US interaction model, as the developer console and virtual-alexa read it."""
+    pairs = list(training_utterances() if utterances is None else utterances)
+    agent = _select(
+        [text for intent, text in pairs if intent == "talk_to_agent"],
+        max_words=6,
+        limit=MAX_AGENT_SAMPLES,
+    )
+    phrases = _select(
+        [text for intent, text in pairs if intent in PHRASE_INTENTS],
+        max_words=MAX_PHRASE_WORDS,
+        limit=MAX_PHRASES,
+    )
+    query_slot = [{"name": QUERY_SLOT, "type": "AMAZON.SearchQuery"}]
+    taken = set(AGENT_SAMPLES) | set(agent)
+    phrases = [p for p in phrases if p not in taken]
     intents: list[dict[str, Any]] = [
-        {"name": "ShopIntent", "slots": query_slot, "samples": list(SHOP_CARRIERS)},
+        {"name": "ShopIntent", "slots": query_slot, "samples": list(NEUTRAL_CARRIERS)},
+        *(
+            {"name": carrier_intent_name(c), "slots": query_slot, "samples": [f"{c} {{query}}"]}
+            for c in MEANINGFUL_CARRIERS
+        ),
         {"name": "OrderStatusIntent", "slots": query_slot, "samples": list(ORDER_STATUS_CARRIERS)},
         {"name": "CancelOrderIntent", "slots": query_slot, "samples": list(CANCEL_CARRIERS)},
         {"name": "ReturnIntent", "slots": query_slot, "samples": list(RETURN_CARRIERS)},
-        {"name": "AgentIntent", "slots": [], "samples": agent},
+        {"name": "AgentIntent", "slots": [], "samples": sorted(set(AGENT_SAMPLES) | set(agent))},
+        {
+            "name": "PhraseIntent",
+            "slots": [{"name": PHRASE_SLOT, "type": PHRASE_TYPE}],
+            "samples": [f"{{{PHRASE_SLOT}}}"],
+        },
         *({"name": name, "samples": []} for name in BUILT_INS),
     ]
     return {
@@ -121,7 +234,12 @@ def build_model(*, extra_agent_samples: tuple[str, ...] = ()) -> dict[str, Any]:
             "languageModel": {
                 "invocationName": INVOCATION_NAME,
                 "intents": intents,
-                "types": [],
+                "types": [
+                    {
+                        "name": PHRASE_TYPE,
+                        "values": [{"name": {"value": phrase}} for phrase in phrases],
+                    }
+                ],
             }
         }
     }

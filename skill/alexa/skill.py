@@ -15,6 +15,7 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import Response
 from ask_sdk_model.services.directive import Header, SendDirectiveRequest, SpeakDirective
 
+from skill.alexa.interaction_model import PHRASE_SLOT, QUERY_SLOT, RESTORED_CARRIERS
 from skill.alexa.rendering import render
 from skill.core.conversation import Conversation
 from skill.core.model import Device, Turn
@@ -23,9 +24,8 @@ from skill.core.state import DialogueState
 log = logging.getLogger(__name__)
 
 STATE_ATTRIBUTE = "dialogue"
-QUERY_SLOT = "query"
 
-# Alexa intent -> the project's intent. Free-form intents carry their words in the query slot.
+# Alexa intent -> the project's intent. Free-form intents carry their words in a slot.
 BUILT_IN_INTENTS: Mapping[str, str] = {
     "AMAZON.HelpIntent": "help",
     "AMAZON.StopIntent": "stop",
@@ -37,8 +37,6 @@ BUILT_IN_INTENTS: Mapping[str, str] = {
     "AMAZON.NavigateHomeIntent": "help",
     "AMAZON.StartOverIntent": "help",
 }
-# Free-form: the parser decides the intent from the query slot's words.
-QUERY_INTENTS: frozenset[str] = frozenset({"ShopIntent"})
 # Slot-based: Alexa decided the intent; the parser still reads the slot for entities (order ids).
 FIXED_INTENTS: Mapping[str, str] = {
     "AgentIntent": "talk_to_agent",
@@ -94,11 +92,20 @@ def turn_from_request(handler_input: HandlerInput) -> Turn:
         return Turn(
             text=slots.get(QUERY_SLOT), intent=FIXED_INTENTS[intent_name], slots=slots, **common
         )
-    if intent_name in QUERY_INTENTS or QUERY_SLOT in slots:
-        return Turn(text=slots.get(QUERY_SLOT, ""), slots=slots, **common)
+    return Turn(text=spoken_text(intent_name, slots), slots=slots, **common)
+
+
+def spoken_text(intent_name: str, slots: Mapping[str, str]) -> str:
+    """The shopper's words as the parser should read them, carrier words put back."""
+    if intent_name in RESTORED_CARRIERS and slots.get(QUERY_SLOT):
+        return f"{RESTORED_CARRIERS[intent_name]} {slots[QUERY_SLOT]}"
+    if slots.get(PHRASE_SLOT):
+        return slots[PHRASE_SLOT]
+    if slots.get(QUERY_SLOT):
+        return slots[QUERY_SLOT]
     # An intent this version does not know (an older or newer interaction model): let the
     # parser read whatever words came with it instead of failing.
-    return Turn(text=" ".join(slots.values()), slots=slots, **common)
+    return " ".join(slots.values())
 
 
 PROGRESSIVE_SPEECH = "One moment while I look that up."

@@ -205,10 +205,22 @@ class UtteranceResolver:
             if intent_name in declared:
                 for phrase in phrases:
                     self._built_ins.setdefault(phrase, intent_name)
+        # Custom slot types: a sample that is one such slot alone matches only its values,
+        # as Alexa's own resolution would, instead of swallowing every utterance.
+        type_values = {
+            t["name"]: {normalize(v["name"]["value"]) for v in t.get("values", [])}
+            for t in language.get("types", [])
+        }
+        self._slot_values: dict[str, tuple[str, str]] = {}
         for intent in language["intents"]:
-            slot_names = {slot["name"] for slot in intent.get("slots", [])}
+            slot_types = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
             for sample in intent.get("samples", []):
-                self._add_sample(intent["name"], normalize(sample), slot_names)
+                alone = re.fullmatch(r"\{(\w+)\}", sample.strip())
+                if alone and slot_types.get(alone.group(1)) in type_values:
+                    for value in type_values[slot_types[alone.group(1)]]:
+                        self._slot_values.setdefault(value, (intent["name"], alone.group(1)))
+                    continue
+                self._add_sample(intent["name"], normalize(sample), set(slot_types))
         self._carriers.sort(key=lambda c: -c.specificity)
         self._default = SHOP_INTENT if SHOP_INTENT in declared else None
         self.intents = tuple(sorted(declared))
@@ -256,6 +268,11 @@ class UtteranceResolver:
             return Resolution(kind="intent", intent=self._built_ins[said], matched=said)
         if said in self._exact:
             return Resolution(kind="intent", intent=self._exact[said], matched=said)
+        if said in self._slot_values:
+            intent_name, slot = self._slot_values[said]
+            return Resolution(
+                kind="intent", intent=intent_name, slots={slot: said}, matched=f"{{{slot}}}"
+            )
         for carrier in self._carriers:
             found = carrier.pattern.match(said)
             if found:

@@ -72,3 +72,43 @@ def test_interaction_model_search_query_slots_have_carrier_phrases():
         if any(slot["type"] == "AMAZON.SearchQuery" for slot in intent.get("slots", [])):
             for sample in intent["samples"]:
                 assert sample.replace("{query}", "").strip(), sample
+
+
+def test_model_takes_phrases_and_agent_samples_from_training_data():
+    from skill.alexa.interaction_model import PHRASE_TYPE
+
+    model = build_model(
+        [
+            ("refine_search", "something cheaper"),
+            ("refine_search", "um in red"),
+            ("select_item", "the 2nd one"),
+            ("talk_to_agent", "put me through to a human"),
+            ("find_product", "show me sofas"),
+        ]
+    )
+    language = model["interactionModel"]["languageModel"]
+    values = {
+        v["name"]["value"]
+        for t in language["types"]
+        if t["name"] == PHRASE_TYPE
+        for v in t["values"]
+    }
+    assert values == {"something cheaper"}, "fillers, digits and other intents stay out"
+    agent = next(i for i in language["intents"] if i["name"] == "AgentIntent")
+    assert "put me through to a human" in agent["samples"]
+
+
+@pytest.mark.parametrize(
+    ("intent", "slots", "text"),
+    [
+        ("HowMuchQueryIntent", {"query": "is it"}, "how much is it"),
+        ("CheaperQueryIntent", {"query": "ones"}, "cheaper ones"),
+        ("ShopIntent", {"query": "wool sweaters"}, "wool sweaters"),
+        ("PhraseIntent", {"phrase": "the second one"}, "the second one"),
+        ("SomeFutureIntent", {"thing": "oak table"}, "oak table"),
+    ],
+)
+def test_carrier_words_are_put_back_for_the_parser(intent, slots, text):
+    from skill.alexa.skill import spoken_text
+
+    assert spoken_text(intent, slots) == text
