@@ -50,7 +50,7 @@ def test_mission_example_over_virtual_alexa(live_server):
                 "utter": "find out where harry styles got the sweater he wore on his npr tiny desk "
                 "concert and how much it would cost me"
             },
-            # virtual-alexa reads any "talk to ..." as a launch phrase; this is an AgentIntent sample.
+            # virtual-alexa reads any "talk to ..." as a launch phrase; this is an AgentIntent one.
             {"utter": "connect me to an agent"},
         ],
     )
