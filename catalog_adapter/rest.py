@@ -24,12 +24,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
-from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, Final, get_args
+from typing import TYPE_CHECKING, Any, Final, get_args
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
-
-import requests
 
 from catalog_adapter.errors import CatalogConfigError, CatalogUnavailable
 from catalog_adapter.models import (
@@ -44,6 +41,10 @@ from catalog_adapter.models import (
 )
 from catalog_adapter.registry import register
 from catalog_adapter.resilience import CircuitBreaker, RetryPolicy
+
+if TYPE_CHECKING:
+    # requests is imported on first use: opening the embedded catalog should not pay for it.
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -601,7 +602,11 @@ class RestCatalog:
         self.base_url = urlunsplit(parts._replace(query="", fragment="")).rstrip("/")
         self.mapping = mapping
         self._own_session = session is None
-        self.session = session if session is not None else requests.Session()
+        if session is None:
+            import requests
+
+            session = requests.Session()
+        self.session = session
         self.breaker = breaker or CircuitBreaker(
             threshold=mapping.breaker_threshold,
             cooldown=mapping.breaker_cooldown,
@@ -933,6 +938,8 @@ class RestCatalog:
         missing_is_none: bool = False,
     ) -> Any:
         """One logical call: retried while it may be, judged once by the circuit breaker."""
+        import requests
+
         self.breaker.before_call()
         try:
             url = self._url(endpoint, values)
@@ -1059,6 +1066,8 @@ def _retry_after(value: str | None) -> float | None:
     if value.isdigit():
         return float(value)
     try:
+        from email.utils import parsedate_to_datetime
+
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
