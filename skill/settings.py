@@ -64,7 +64,9 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         source = os.environ if env is None else env
-        data_dir = Path(_text(source, "DATA_DIR") or "var")
+        # Lambda's file system is read-only except /tmp.
+        default_dir = "/tmp/ambient-shop" if source.get("AWS_LAMBDA_FUNCTION_NAME") else "var"
+        data_dir = Path(_text(source, "DATA_DIR") or default_dir)
         model = _text(source, "NLU_MODEL")
         return cls(
             data_dir=data_dir,
