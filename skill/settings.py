@@ -57,6 +57,8 @@ class Settings:
     nlu_model_path: Path | None = None
     public_base_url: str | None = None
     progressive_response_after_s: float = 1.5
+    # The developer simulator page; a retailer may switch it off on a public deployment.
+    simulator_enabled: bool = True
     # Signs web-chat ids; generated into data_dir when unset.
     secret_key: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -79,6 +81,7 @@ class Settings:
             public_base_url=_text(source, "PUBLIC_BASE_URL"),
             progressive_response_after_s=_float(source, "PROGRESSIVE_AFTER_S", 1.5),
             secret_key=_text(source, "SECRET_KEY"),
+            simulator_enabled=_flag(source, "SIMULATOR", True),
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -28,7 +28,8 @@ def create_app(
 
     app.register_blueprint(alexa_blueprint)
     app.register_blueprint(webchat_blueprint)
-    app.register_blueprint(simulator_blueprint)
+    if wired.settings.simulator_enabled:
+        app.register_blueprint(simulator_blueprint)
 
     @app.get("/healthz")
     def healthz() -> Any:
