@@ -20,7 +20,7 @@ def rendered(reply: Reply, *, supports_apl: bool = False) -> dict:
 
 
 def test_ssml_escapes_markup_and_ampersands():
-    assert ssml("Kestrel & Co's \"Marlow\" <b>") == "Kestrel &amp; Co's \"Marlow\" &lt;b&gt;"
+    assert ssml('Kestrel & Co\'s "Marlow" <b>') == 'Kestrel &amp; Co\'s "Marlow" &lt;b&gt;'
 
 
 def test_speech_is_capped_below_alexa_limit_at_a_word_boundary():
