@@ -630,6 +630,8 @@ class RestCatalog:
         return kept[: max(query.limit, 0)]
 
     def get(self, product_id: str) -> Product | None:
+        if not product_id.strip():
+            return None
         endpoint = self.mapping.get
         doc = self._call(endpoint, {"id": product_id}, missing_is_none=True)
         if doc is None:
@@ -938,9 +940,24 @@ class RestCatalog:
         missing_is_none: bool = False,
     ) -> Any:
         """One logical call: retried while it may be, judged once by the circuit breaker."""
+        self.breaker.before_call()
+        try:
+            return self._attempts(endpoint, values, missing_is_none=missing_is_none)
+        except CatalogUnavailable:
+            raise
+        except Exception as e:
+            # Nothing foreseen: still an outage to callers, and the breaker's trial slot is freed.
+            log.exception("%s %s: unexpected error", self.mapping.name, endpoint.name)
+            self.breaker.record_failure()
+            raise CatalogUnavailable(
+                f"{self.mapping.name} {endpoint.name}: unexpected error ({e.__class__.__name__})"
+            ) from e
+
+    def _attempts(
+        self, endpoint: Endpoint, values: Mapping[str, Any], *, missing_is_none: bool
+    ) -> Any:
         import requests
 
-        self.breaker.before_call()
         try:
             url = self._url(endpoint, values)
             params = self._base_params + _render_params(endpoint.params, values)

@@ -505,3 +505,23 @@ def test_unreadable_mapping_file(api: RunningApi, tmp_path: Path) -> None:
 def test_bad_catalog_urls(url: str) -> None:
     with pytest.raises(CatalogConfigError):
         open_catalog(url, mapping=retailer_mapping(), env=ENV)
+
+
+def test_an_unforeseen_error_is_unavailable_and_frees_the_trial_slot(api: RunningApi) -> None:
+    class BrokenSession(requests.Session):
+        def request(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+            raise RuntimeError("a bug below us")
+
+    clock = Clock()
+    breaker = CircuitBreaker(threshold=1, cooldown=5, clock=clock)
+    catalog = open_rest(api, session=BrokenSession(), breaker=breaker)
+    with pytest.raises(CatalogUnavailable, match="unexpected error") as raised:
+        catalog.get("SOF-100")
+    assert isinstance(raised.value.__cause__, RuntimeError)
+    clock.now += 6
+    with pytest.raises(CatalogUnavailable, match="unexpected error"):
+        catalog.get("SOF-100")  # the half-open trial
+    clock.now += 6
+    catalog.session = requests.Session()
+    assert catalog.get("SOF-100") is not None  # a later trial was let in
+    assert catalog.get("") is None
