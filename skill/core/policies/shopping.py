@@ -232,7 +232,8 @@ def present(
             card=card,
             suggestions=("Tell me about the first one", "Something cheaper", "Talk to a person"),
         ),
-        results=tuple(p.id for p in products[:10]),
+        # Only what the shopper heard or saw can be referred to as "the second one".
+        results=tuple(p.id for p in shown),
         query=dict(query),
         selected=None,
         pending={},
