@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,18 +12,13 @@ import pytest
 import requests
 
 from tests.support.alexa_signing import alexa_envelope
+from tests.support.processes import free_port, stop, wait_until_answering
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _serve(tmp_path: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "skill.cli", "serve", "--port", str(port)],
         env={**os.environ, "AMBIENT_SHOP_DATA_DIR": str(tmp_path), **env},
@@ -35,20 +28,10 @@ def _serve(tmp_path: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen[s
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{url}/healthz", timeout=1)
-                break
-            except requests.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read() if process.stdout else ""
-                    raise AssertionError(f"server did not start:\n{output}") from None
-                time.sleep(0.2)
+        wait_until_answering(f"{url}/healthz", process, timeout_s=60)
         yield url, process
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
 
 
 @pytest.fixture
