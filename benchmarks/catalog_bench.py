@@ -32,10 +32,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench_report import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
 DEMO_QRELS = ROOT / "tests" / "data" / "demo_qrels.jsonl"
 SECTION = "## Catalog"
 TARGET_IMPORT_RATE = 20_000
@@ -634,22 +635,6 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str, path: Path = BENCHMARKS_MD) -> None:
-    """Replace the Catalog section of BENCHMARKS.md, leaving every other section as it was."""
-    current = path.read_text(encoding="utf-8") if path.is_file() else "# Benchmarks\n"
-    lines = current.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
-    if start is None:
-        body = current.rstrip("\n") + "\n\n" + text
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        tail = "".join(lines[end:])
-        body = "".join(lines[:start]) + text + ("\n" + tail if tail else "")
-    path.write_text(body, encoding="utf-8")
-
-
 def _sizes(text: str) -> list[int]:
     try:
         sizes = [
@@ -722,7 +707,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
     section = render(results)
     if not args.no_write:
-        write_section(section)
+        write_section(SECTION, section)
     if args.json:
         print(json.dumps(results, indent=2))
     else:
