@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.ml.extract_ngrams import extract_ngrams
 from spacy.ml.models.textcat import NEG_VALUE, resize_and_set_ref
+from spacy.strings import hash_string
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path, registry
 from thinc.api import (
@@ -31,6 +32,7 @@ from thinc.layers.resizable import resize_linear_weighted
 from thinc.types import Floats2d
 
 from nlu import lexicon
+from nlu.contract import INTENTS
 from nlu.numbers import NumberMention, find_numbers
 from nlu.textnorm import stem
 
@@ -933,16 +935,135 @@ def build_bow_on_attr(
     return model
 
 
+@registry.architectures("ambient_shop.TextCatBOW.v2")
+def build_bow_with_subwords(
+    exclusive_classes: bool,
+    ngram_size: int,
+    no_output_layer: bool,
+    attr: str = "NORM",
+    length: int = 65536,
+    char_ngrams: list[int] | None = None,
+    char_weight: float = 0.5,
+    skip_bigrams: bool = False,
+    nO: int | None = None,
+) -> Model[list[Doc], Floats2d]:
+    """TextCatBOW.v1 plus character n-grams of each NORM and skip-bigrams, in one linear layer.
+
+    Character n-grams let a word the training data never had ("reimbursal") share weight with
+    its relatives; skip-bigrams tie "cancel … order" together across a filler word.
+    """
+    length = 2 ** (length - 1).bit_length()
+    fill_defaults = {"b": 0, "W": 0}
+    sparse_linear = SparseLinear_v2(nO=nO, length=length)
+    extractor = Model(
+        "extract_shop_features",
+        _extract_features_forward,
+        attrs={
+            "ngram_size": ngram_size,
+            "attr": IDS[attr.upper()],
+            "char_ngrams": tuple(char_ngrams or ()),
+            "char_weight": float(char_weight),
+            "skip_bigrams": bool(skip_bigrams),
+        },
+    )
+    with Model.define_operators({">>": chain}):
+        output_layer = None
+        if not no_output_layer:
+            fill_defaults["b"] = NEG_VALUE
+            output_layer = softmax_activation() if exclusive_classes else Logistic()
+        resizable_layer = resizable(
+            sparse_linear,
+            resize_layer=partial(resize_linear_weighted, fill_defaults=fill_defaults),
+        )
+        model = extractor >> resizable_layer
+        model = with_cpu(model, model.ops)
+        if output_layer:
+            model = model >> with_cpu(output_layer, output_layer.ops)
+    if nO is not None:
+        model.set_dim("nO", nO)
+    model.set_ref("output_layer", sparse_linear)
+    model.attrs["multi_label"] = not exclusive_classes
+    model.attrs["resize_output"] = partial(resize_and_set_ref, resizable_layer=resizable_layer)
+    return model
+
+
+_SKIP_MIX = 0x9E3779B97F4A7C15  # odd multiplier: wraps in uint64, spreads the first word's bits
+_SKIP_SALT = 0x5BD1E995
+
+
+@lru_cache(maxsize=65536)
+def _char_keys(word: str, sizes: tuple[int, ...]) -> tuple[int, ...]:
+    """Hashed character n-grams of one word, with word boundaries ("<can", "ncel>")."""
+    if not word.isalpha() or len(word) < 3:
+        return ()
+    padded = f"<{word}>"
+    return tuple(
+        hash_string(f"\x01{padded[i : i + n]}")
+        for n in sizes
+        for i in range(len(padded) - n + 1)
+    )
+
+
+def _extract_features_forward(model: Model, docs: list[Doc], is_train: bool) -> Any:
+    ops = model.ops
+    xp = ops.xp
+    attr = model.attrs["attr"]
+    sizes = tuple(model.attrs["char_ngrams"])  # a list after a round trip through disk
+    char_weight = model.attrs["char_weight"]
+    batch_keys = []
+    batch_vals = []
+    for doc in docs:
+        unigrams = ops.asarray(doc.to_array([attr]))
+        ngrams = [unigrams]
+        for n in range(2, model.attrs["ngram_size"] + 1):
+            ngrams.append(ops.ngrams(n, unigrams))
+        if model.attrs["skip_bigrams"] and len(unigrams) > 2:
+            # (w1, w3) pairs, hashed apart from the adjacent bigrams
+            first = unigrams[:-2].astype("uint64")
+            third = unigrams[2:].astype("uint64")
+            ngrams.append(first * xp.uint64(_SKIP_MIX) ^ (third + xp.uint64(_SKIP_SALT)))
+        keys = xp.concatenate(ngrams)
+        keys, vals = xp.unique(keys, return_counts=True)
+        vals = vals.astype("f")
+        if sizes:
+            chars: list[int] = []
+            for token in doc:
+                chars.extend(_char_keys(token.norm_, sizes))
+            if chars:
+                ckeys, cvals = xp.unique(xp.asarray(chars, dtype="uint64"), return_counts=True)
+                keys = xp.concatenate([keys, ckeys])
+                vals = xp.concatenate([vals, cvals.astype("f") * char_weight])
+        batch_keys.append(keys)
+        batch_vals.append(vals)
+    lengths = ops.asarray([arr.shape[0] for arr in batch_keys], dtype="int32")
+    keys = xp.concatenate(batch_keys) if batch_keys else xp.zeros((0,), dtype="uint64")
+    vals = ops.asarray(xp.concatenate(batch_vals) if batch_vals else xp.zeros((0,)), dtype="f")
+
+    def backprop(dY: Any) -> list[Any]:
+        return []
+
+    return (keys, vals, lengths), backprop
+
+
 # ---------------------------------------------------------------- intent decision
 
 
 class IntentDecider:
     """Picks the intent from textcat scores; weak evidence means out of scope, not a guess."""
 
-    def __init__(self, nlp: Language, name: str, *, threshold: float, alternatives: int) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        *,
+        threshold: float,
+        alternatives: int,
+        thresholds: Mapping[str, float] | None = None,
+    ) -> None:
         self.name = name
         self.threshold = threshold
         self.alternatives = alternatives
+        self.thresholds = dict(thresholds or {})
 
     def __call__(self, doc: Doc) -> Doc:
         ranked = sorted(doc.cats.items(), key=lambda kv: kv[1], reverse=True)
@@ -956,7 +1077,7 @@ class IntentDecider:
             doc._.intent, doc._.confidence, doc._.alternatives = "out_of_scope", 1.0, []
             return doc
         intent, score = ranked[0]
-        if intent != "out_of_scope" and score < self.threshold:
+        if intent != "out_of_scope" and score < self.thresholds.get(intent, self.threshold):
             intent, score = "out_of_scope", max(doc.cats.get("out_of_scope", 0.0), 1.0 - score)
         doc._.intent = intent
         doc._.confidence = float(score)
@@ -1084,9 +1205,18 @@ def _short_form(doc: Doc) -> str | None:
     return _SHORT_FORMS.get(phrase)
 
 
-@Language.factory("shop_intent", default_config={"threshold": 0.5, "alternatives": 3})
-def make_intent(nlp: Language, name: str, threshold: float, alternatives: int) -> IntentDecider:
-    return IntentDecider(nlp, name, threshold=threshold, alternatives=alternatives)
+@Language.factory(
+    "shop_intent", default_config={"threshold": 0.5, "alternatives": 3, "thresholds": {}}
+)
+def make_intent(
+    nlp: Language, name: str, threshold: float, alternatives: int, thresholds: dict[str, float]
+) -> IntentDecider:
+    unknown = sorted(set(thresholds) - set(INTENTS))
+    if unknown:
+        raise ValueError(f"shop_intent thresholds name unknown intents: {', '.join(unknown)}")
+    return IntentDecider(
+        nlp, name, threshold=threshold, alternatives=alternatives, thresholds=thresholds
+    )
 
 
 # ---------------------------------------------------------------- secondary questions

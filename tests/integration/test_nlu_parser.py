@@ -127,8 +127,18 @@ def test_vocabulary_updates_without_retraining(parser: nlu.ShoppingParser) -> No
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   \n\t", "x" * 10_000, "\x00\x01\x02\xff binary", "¿dónde está mi pedido?",
-     "где мой заказ", "🙂🙂🙂", "$$$ ### !!!", "4 5 7 1 2", "a " * 3000],
+    [
+        "",
+        "   \n\t",
+        "x" * 10_000,
+        "\x00\x01\x02\xff binary",
+        "¿dónde está mi pedido?",
+        "где мой заказ",
+        "🙂🙂🙂",
+        "$$$ ### !!!",
+        "4 5 7 1 2",
+        "a " * 3000,
+    ],
 )
 def test_bad_input_gets_a_valid_parse(parser: nlu.ShoppingParser, text: str) -> None:
     parse = parser.parse(text)
@@ -146,7 +156,11 @@ def test_parse_many_keeps_order(parser: nlu.ShoppingParser) -> None:
 def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "nlu.cli", *args],
-        input=stdin, capture_output=True, text=True, check=False, timeout=120,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
 
 
@@ -164,11 +178,20 @@ def test_parse_command_writes_one_json_line_per_input_line(tmp_path: Path) -> No
 
 def test_eval_command_reports_json(tmp_path: Path) -> None:
     rows = [
-        {"text": "where is my order 12345678", "intent": "order_status",
-         "accept": ["order_status"], "source": "t",
-         "entities": [{"label": "ORDER_ID", "start": 18, "end": 26, "text": "12345678"}]},
-        {"text": "set an alarm for six", "intent": "out_of_scope", "accept": ["out_of_scope"],
-         "source": "t", "entities": []},
+        {
+            "text": "where is my order 12345678",
+            "intent": "order_status",
+            "accept": ["order_status"],
+            "source": "t",
+            "entities": [{"label": "ORDER_ID", "start": 18, "end": 26, "text": "12345678"}],
+        },
+        {
+            "text": "set an alarm for six",
+            "intent": "out_of_scope",
+            "accept": ["out_of_scope"],
+            "source": "t",
+            "entities": [],
+        },
     ]
     path = tmp_path / "mini.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
