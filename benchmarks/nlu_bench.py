@@ -1,8 +1,9 @@
 """Parser speed and accuracy beside a TF-IDF + logistic-regression baseline, in one run.
 
-Usage: python benchmarks/nlu_bench.py [--model DIR] [--eval FILE.jsonl ...] [--json]
+Usage: python benchmarks/nlu_bench.py [--model DIR] [--eval FILE.jsonl ...] [--json] [--no-write]
 Measures single-call latency (median, p99) on a 25-word utterance, `nlp.pipe` throughput,
 pipeline load time and peak memory, and intent accuracy of both classifiers on the same files.
+Figures go to BENCHMARKS.md, section "NLU", unless --no-write.
 """
 
 from __future__ import annotations
@@ -19,6 +20,14 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_report import write_section  # noqa: E402
+
+SECTION = "## NLU"
+TARGET_P99_MS = 3.0
+TARGET_PIPE_PER_S = 3000
+TARGET_LOAD_S = 0.5
 
 UTTERANCE = (
     "hi there i am looking for a navy wool coat under three hundred dollars and can you "
@@ -59,7 +68,9 @@ def main() -> int:
     parser.add_argument("--eval", type=Path, nargs="*", default=None)
     parser.add_argument("--runs", type=int, default=2000)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
     args = parser.parse_args()
+    command = "python " + " ".join(["benchmarks/nlu_bench.py", *sys.argv[1:]])
 
     import spacy  # noqa: F401  (import cost is not pipeline load time)
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -142,6 +153,8 @@ def main() -> int:
             if oos
             else None,
         }
+    if not args.no_write:
+        write_section(SECTION, _section(results, command))
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
@@ -166,6 +179,52 @@ def main() -> int:
             )
         print(line)
     return 0
+
+
+def _section(results: dict[str, Any], command: str) -> str:
+    """The BENCHMARKS.md section: figures, the baseline from the same run, the targets."""
+    p, b = results["parser"], results["baseline"]
+    lines = [
+        SECTION,
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} with `{command}` on {results['machine']} "
+        "(run it under `taskset -c 0` for one core). A 25-word utterance; the baseline is "
+        "scikit-learn TF-IDF (1-2 grams) + logistic regression trained on the same expanded "
+        "training data in the same run. Peak RSS covers both models and scikit-learn.",
+        "",
+        "| | spaCy parser | TF-IDF + LR baseline |",
+        "|---|---:|---:|",
+        f"| load / train | {p['load_s']:.2f} s load | {b['train_s']:.1f} s train |",
+        f"| single call median / p99 | {p['parse']['median_ms']:.2f} / "
+        f"{p['parse']['p99_ms']:.2f} ms | {b['predict']['median_ms']:.2f} / "
+        f"{b['predict']['p99_ms']:.2f} ms |",
+        f"| batch throughput | {p['pipe_per_s']:,} utt/s (`nlp.pipe`), "
+        f"{p['parse_many_per_s']:,} utt/s (`parse_many`) | {b['batch_per_s']:,} utt/s "
+        "(intent only) |",
+    ]
+    for name, acc in results["accuracy"].items():
+        row = f"| {name} accuracy | {acc['parser'] * 100:.1f}% | {acc['baseline'] * 100:.1f}% |"
+        if acc["parser_oos_false_trigger"] is not None:
+            row = (
+                f"| {name} accuracy / OOS false triggers | {acc['parser'] * 100:.1f}% / "
+                f"{acc['parser_oos_false_trigger'] * 100:.1f}% | {acc['baseline'] * 100:.1f}% / "
+                f"{acc['baseline_oos_false_trigger'] * 100:.1f}% |"
+            )
+        lines.append(row)
+    lines += [
+        f"| peak RSS | {results['peak_rss_mb']:.0f} MB | |",
+        "",
+        "Targets:",
+        f"- parse p99 <= {TARGET_P99_MS:g} ms: "
+        f"{'met' if p['parse']['p99_ms'] <= TARGET_P99_MS else 'NOT met'} "
+        f"({p['parse']['p99_ms']:.2f} ms)",
+        f"- >= {TARGET_PIPE_PER_S:,} utt/s through `nlp.pipe`: "
+        f"{'met' if p['pipe_per_s'] >= TARGET_PIPE_PER_S else 'NOT met'} "
+        f"({p['pipe_per_s']:,} utt/s)",
+        f"- load <= {TARGET_LOAD_S:g} s: {'met' if p['load_s'] <= TARGET_LOAD_S else 'NOT met'} "
+        f"({p['load_s']:.2f} s)",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -70,3 +70,26 @@ def test_unknown_intent_in_data_is_rejected(tmp_path: Path) -> None:
 def test_committed_model_matches_training_data() -> None:
     """Fails when nlu/data/ or nlu/config.cfg changed without `ambient-shop nlu train`."""
     assert not training.is_stale(), "run `ambient-shop nlu train` and commit nlu/model/"
+
+
+def test_openers_and_closers_wrap_requests_but_not_short_turns(tmp_path: Path) -> None:
+    (tmp_path / "a.yml").write_text(
+        "openers: ['hi there,']\n"
+        "closers: ['thanks in advance']\n"
+        "intents:\n"
+        "  order_status:\n"
+        "    samples: 60\n"
+        "    examples: ['where is my (order|package|parcel|delivery|stuff) [now|today|please]']\n"
+        "  yes:\n"
+        "    wrap: false\n"
+        "    samples: 60\n"
+        "    examples: ['(yes|yeah|sure) [please|thanks]']\n",
+        encoding="utf-8",
+    )
+    examples = training.expand(data_dir=tmp_path, seed=3)
+    status = [e.text for e in examples if e.intent == "order_status"]
+    assert any(t.startswith("hi there,") for t in status)
+    assert any(t.endswith("thanks in advance") for t in status)
+    assert any(t.startswith("where is") for t in status), "most requests stay as written"
+    assert not any("hi there" in e.text or "in advance" in e.text
+                   for e in examples if e.intent == "yes")
