@@ -25,8 +25,8 @@ class RetryPolicy:
     backoff_max: float = 2.0
     # A server's Retry-After is honoured up to this many seconds.
     retry_after_cap: float = 3.0
-    # No new try starts after this many seconds: Alexa gives a skill 8 s to answer.
-    budget: float = 6.0
+    # Every try must end within this many seconds of the first: Alexa gives a skill 8 s.
+    budget: float = 5.0
     # Share of each delay drawn at random, so many clients do not retry in step.
     jitter: float = 0.2
 

@@ -49,8 +49,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAPPING_ENV = "AMBIENT_SHOP_REST_MAPPING"
-DEFAULT_CONNECT_TIMEOUT = 2.0
-DEFAULT_READ_TIMEOUT = 4.0
+# With the retry budget below, a dead API costs a shopper at most ~5 s of Alexa's 8 s.
+DEFAULT_CONNECT_TIMEOUT = 1.0
+DEFAULT_READ_TIMEOUT = 2.5
 # A product API answer larger than this is a broken or hostile server, not a catalog page.
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -1021,7 +1022,10 @@ class RestCatalog:
             failures += 1
             delay = policy.delay(failures, retry_after=retry_after)
             spent = self._clock() - started
-            if retryable and failures < policy.attempts and spent + delay < policy.budget:
+            # A new try starts only if it could time out and still end within the budget.
+            worst_try = self.mapping.connect_timeout + self.mapping.read_timeout
+            fits = spent + delay + worst_try <= policy.budget
+            if retryable and failures < policy.attempts and fits:
                 log.info(
                     "%s %s: %s %s; try %d in %.2f s",
                     self.mapping.name,

@@ -525,3 +525,23 @@ def test_an_unforeseen_error_is_unavailable_and_frees_the_trial_slot(api: Runnin
     catalog.session = requests.Session()
     assert catalog.get("SOF-100") is not None  # a later trial was let in
     assert catalog.get("") is None
+
+
+def test_no_try_starts_that_could_overrun_the_budget(api: RunningApi) -> None:
+    # Two tries of 0.2 s connect + 0.2 s read cannot fit in 0.5 s: a slow API is tried once,
+    # so a shopper is never kept past Alexa's deadline by retries.
+    tight = RetryPolicy(
+        attempts=3, backoff=0.01, backoff_max=0.02, retry_after_cap=0.05, budget=0.5
+    )
+    catalog = open_rest(api, retry=tight)
+    api.state.mode = "slow"
+    with pytest.raises(CatalogUnavailable, match="timed out"):
+        catalog.search(ProductQuery(text="sofa"))
+    assert len(api.state.calls("/products/search")) == 1
+    catalog.close()
+
+
+def test_default_timeouts_fit_alexas_deadline() -> None:
+    from catalog_adapter.rest import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT
+
+    assert DEFAULT_CONNECT_TIMEOUT + DEFAULT_READ_TIMEOUT <= RetryPolicy().budget < 8.0
