@@ -47,19 +47,11 @@ POLICIES: Mapping[str, Policy] = {
 MAX_INPUT_CHARS = 2000
 
 
-# Intents a channel may decide by itself (Alexa slot-based intents), among which a confident
-# parse of the same words may correct the channel's routing.
-_ROUTED_BY_CHANNEL = frozenset(
-    {
-        "order_status",
-        "cancel_order",
-        "return_refund",
-        "shipping_info",
-        "talk_to_agent",
-        "complaint",
-        "account_help",
-    }
-)
+# Channel-routed intents whose carrier phrases are broad ("where is {query}", "has {query}"), and
+# the intents a confident parse of the same words may correct them to. Routes whose carrier names
+# the action ("cancel {query}") are never overridden: that word is not in the slot.
+_BROADLY_ROUTED = frozenset({"order_status"})
+_CORRECTABLE_TO = frozenset({"return_refund", "shipping_info", "cancel_order", "complaint"})
 _OVERRIDE_CONFIDENCE = 0.85
 
 
@@ -82,7 +74,8 @@ class Conversation:
             parsed = self._services.parser.parse(text)
             if (
                 parsed.intent != turn.intent
-                and {parsed.intent, turn.intent} <= _ROUTED_BY_CHANNEL
+                and turn.intent in _BROADLY_ROUTED
+                and parsed.intent in _CORRECTABLE_TO
                 and parsed.confidence >= _OVERRIDE_CONFIDENCE
                 and len(text.split()) >= 3
             ):

@@ -252,3 +252,31 @@ def test_empty_text_gets_help(wired):
     conversation, _ = wired
     said, _ = talk(conversation, "   ")
     assert "You can ask me" in said[0]
+
+
+def test_broad_status_route_is_corrected_by_a_confident_parse():
+    refund = parse_of("my refund for order 45714", "return_refund", ("ORDER_ID", "45714", "45714"))
+    conversation = Conversation(services(FakeCatalog([]), FakeParser({refund.text: refund})))
+    turn = Turn(
+        channel="alexa",
+        shopper_id="u1",
+        conversation_id="c1",
+        text=refund.text,
+        intent="order_status",
+    )
+    assert conversation.understand(turn).intent == "return_refund"
+
+
+def test_a_route_that_named_its_action_is_never_overridden():
+    status = parse_of("my order 45713", "order_status", ("ORDER_ID", "45713", "45713"))
+    conversation = Conversation(services(FakeCatalog([]), FakeParser({status.text: status})))
+    turn = Turn(
+        channel="alexa",
+        shopper_id="u1",
+        conversation_id="c1",
+        text=status.text,
+        intent="cancel_order",
+    )
+    understood = conversation.understand(turn)
+    assert understood.intent == "cancel_order"
+    assert understood.first("ORDER_ID").value == "45713"
