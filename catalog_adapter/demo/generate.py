@@ -1305,6 +1305,110 @@ FEATURED = (
     },
 )
 
+# Products added after the seeded catalog was first published: affordable sofas (the help text's
+# "blue velvet sofa under eight hundred dollars" has answers) and leather ankle boots. They draw
+# from their own random stream, so every earlier row, and the ids judged queries refer to, stay
+# exactly as they were.
+ADDED = (
+    {
+        "id": "AH-SO-2001",
+        "title": "Linden Home Juniper Velvet Loveseat - Navy",
+        "description": (
+            "A two-seater with big-sofa comfort for smaller rooms. Deep navy cotton velvet, a "
+            "gently curved track arm, a single bench cushion that never gaps and slim tapered "
+            "oak legs. Ships in one box; the legs screw on in minutes."
+        ),
+        "price": "749.00",
+        "availability": "in_stock",
+        "brand": "Linden Home",
+        "color": "Navy",
+        "material": "Velvet",
+        "product_type": "Furniture > Sofas",
+    },
+    {
+        "id": "AH-SO-2002",
+        "title": "Hearth & Haven Ellis Velvet Apartment Sofa - Blue",
+        "description": (
+            "An apartment-sized three-seater in a rich mid-blue velvet, with channel-tufted back "
+            "cushions, rounded arms and brushed brass feet. Sturdy enough for everyday lounging "
+            "and narrow enough for a city staircase."
+        ),
+        "price": "799.00",
+        "availability": "in_stock",
+        "brand": "Hearth & Haven",
+        "color": "Blue",
+        "material": "Velvet",
+        "product_type": "Furniture > Sofas",
+    },
+    {
+        "id": "AH-SO-2003",
+        "title": "Modulo Nova Linen-Blend Sofa - Oatmeal",
+        "description": (
+            "Our everyday sofa at an everyday price: a clean-lined three-seater in a soft "
+            "oatmeal linen blend, with reversible seat cushions and a kiln-dried pine frame. "
+            "Arrives in two boxes; no tools needed."
+        ),
+        "price": "649.00",
+        "availability": "in_stock",
+        "brand": "Modulo",
+        "color": "Oatmeal",
+        "material": "Linen blend",
+        "product_type": "Furniture > Sofas",
+    },
+    {
+        "id": "AH-SO-2004",
+        "title": "Casa Sora Pia Performance Loveseat - Slate Gray",
+        "description": (
+            "A compact loveseat covered in a stain-resistant performance fabric that shrugs off "
+            "spills, pets and muddy jeans. Zip-off cushion covers, a feather-wrapped seat and "
+            "black metal legs."
+        ),
+        "price": "579.00",
+        "availability": "in_stock",
+        "brand": "Casa Sora",
+        "color": "Slate Gray",
+        "material": "Performance fabric",
+        "product_type": "Furniture > Sofas",
+    },
+    {
+        "id": "AH-SH-2005",
+        "title": "Wren & Pike Leather Ankle Boots - Black",
+        "description": (
+            "A low-heeled ankle boot in smooth full-grain leather, with a side zip, a cushioned "
+            "leather footbed and a stitched rubber sole that grips on wet pavements. Polish with "
+            "a neutral cream."
+        ),
+        "price": "198.00",
+        "availability": "in_stock",
+        "brand": "Wren & Pike",
+        "color": "Black",
+        "size": SHOE_SIZES,
+        "material": "Leather",
+        "product_type": "Apparel & Accessories > Shoes",
+        "gender": "female",
+        "item_group_id": "AH-SH-2005G",
+    },
+    {
+        "id": "AH-SH-2006",
+        "title": "Wren & Pike Leather Ankle Boots - Cognac",
+        "description": (
+            "A low-heeled ankle boot in smooth full-grain leather, with a side zip, a cushioned "
+            "leather footbed and a stitched rubber sole that grips on wet pavements. Polish with "
+            "a neutral cream."
+        ),
+        "price": "198.00",
+        "availability": "in_stock",
+        "brand": "Wren & Pike",
+        "color": "Cognac",
+        "size": SHOE_SIZES,
+        "material": "Leather",
+        "product_type": "Apparel & Accessories > Shoes",
+        "gender": "female",
+        "item_group_id": "AH-SH-2005G",
+    },
+)
+ADDED_IDS = frozenset(str(a["id"]) for a in ADDED)
+
 # person, media, episode, product id, match, garment, what was seen, source
 APPEARANCES = (
     (
@@ -1548,7 +1652,7 @@ def describe(rng: random.Random, cat: Category, style: Style, color: str) -> str
     return " ".join(part for part in (opener, body + material, fit, closer) if part)
 
 
-def build_products(rng: random.Random) -> list[dict[str, str]]:
+def build_products(rng: random.Random, added_rng: random.Random) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     prefix_of = {
         cat.product_type: f"{cat.noun[:2].upper()}{i:02d}" for i, cat in enumerate(CATEGORIES)
@@ -1616,6 +1720,16 @@ def build_products(rng: random.Random) -> list[dict[str, str]]:
         row["sale_price"] = money(Decimal(row["sale_price"])) if row["sale_price"] else ""
         row["gtin"] = gtin13(rng)
         rows.append(row)
+    for added in ADDED:
+        row = {column: "" for column in PRODUCT_COLUMNS}
+        row.update(added)
+        row["pattern"] = row["pattern"] or "Solid"
+        row["item_group_id"] = row["item_group_id"] or f"{row['id']}G"
+        row["link"] = f"{SITE}/products/{slug(row['title'])}"
+        row["image_link"] = f"{SITE}/images/{row['id'].lower()}.jpg"
+        row["price"] = money(Decimal(row["price"]))
+        row["gtin"] = gtin13(added_rng)
+        rows.append(row)
     rows.sort(key=lambda r: r["id"])
     ids = [r["id"] for r in rows]
     if len(set(ids)) != len(ids):
@@ -1623,11 +1737,16 @@ def build_products(rng: random.Random) -> list[dict[str, str]]:
     return rows
 
 
-def build_inventory(rng: random.Random, products: list[dict[str, str]]) -> list[dict[str, str]]:
+def build_inventory(
+    rng: random.Random, products: list[dict[str, str]], added_rng: random.Random
+) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     featured_ids = {f["id"] for f in FEATURED}
     for store_code, *_ in STORES:
         for product in products:
+            if product["id"] in ADDED_IDS:
+                rows.append(_added_stock(added_rng, store_code, product))
+                continue
             big = product["product_type"].startswith("Furniture > Sofas") or (
                 "Dining Tables" in product["product_type"]
             )
@@ -1659,6 +1778,20 @@ def build_inventory(rng: random.Random, products: list[dict[str, str]]) -> list[
                 }
             )
     return rows
+
+
+def _added_stock(rng: random.Random, store_code: str, product: dict[str, str]) -> dict[str, str]:
+    """Every store carries the added products, with a few in stock at each."""
+    quantity = rng.randint(1, 6)
+    return {
+        "store_code": store_code,
+        "id": product["id"],
+        "quantity": str(quantity),
+        "price": "",
+        "availability": "in_stock",
+        "pickup_method": "buy",
+        "pickup_sla": rng.choice(("same day", "next day")),
+    }
 
 
 def build_appearances(products: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -1710,9 +1843,12 @@ def write_tsv(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]]) 
 
 def main() -> None:
     rng = random.Random(SEED)
-    products = build_products(rng)
+    added_rng = random.Random(SEED + 1)
+    products = build_products(rng, added_rng)
     write_tsv(OUT_DIR / "products.tsv", PRODUCT_COLUMNS, products)
-    write_tsv(OUT_DIR / "inventory.tsv", INVENTORY_COLUMNS, build_inventory(rng, products))
+    write_tsv(
+        OUT_DIR / "inventory.tsv", INVENTORY_COLUMNS, build_inventory(rng, products, added_rng)
+    )
     write_tsv(OUT_DIR / "appearances.tsv", APPEARANCE_COLUMNS, build_appearances(products))
     write_tsv(
         OUT_DIR / "stores.tsv",
