@@ -2,6 +2,9 @@
 
 Search is BM25 over weighted fields with Porter stemming and synonyms, narrowed by structured
 filters, then re-ranked by blending text relevance with attribute matches and availability.
+When the words as said (and their synonyms) find too little, a tolerant pass follows, ranked
+below them: colour families ("blue" finds navy) and head nouns ("ankle boots" finds boots,
+"chair" finds armchairs).
 """
 
 from __future__ import annotations
@@ -215,6 +218,11 @@ _PLURAL_NOUNS = frozenset(
 _IRREGULAR = {"scarves": "scarf", "shelves": "shelf", "knives": "knife"}
 # Fuzzy score (0-100) a spoken name needs to count as a catalog name.
 NAME_MATCH = 80
+# Letters a word needs before a head noun to count as a compound of it ("arm" + "chair").
+MIN_MODIFIER = 3
+# How closely a product matches a word: as said (or respelt), a synonym, or only tolerantly
+# (a shade of the colour family, the head noun, a compound).
+SAID, SYNONYM, LOOSE = 1.0, 0.7, 0.45
 
 
 def audience_words(gender: str, age_group: str) -> str:
@@ -273,7 +281,8 @@ def write_vocabulary(db: sqlite3.Connection) -> None:
         "pattern": "{pattern title}",
     }
     for group in synonyms.groups:
-        column = columns.get(group.kind)
+        # A colour family is a colour the catalog has when it has one of the family's shades.
+        column = "{color}" if group.kind == "color_family" else columns.get(group.kind)
         if column is None:
             continue
         phrases = [tuple(tokenize(t)) for t in group.terms]
@@ -284,7 +293,9 @@ def write_vocabulary(db: sqlite3.Connection) -> None:
             "SELECT 1 FROM products_fts WHERE products_fts MATCH ? LIMIT 1",
             (f"{column} : ({expr})",),
         ).fetchone()
-        if hit:
+        if hit and group.kind == "color_family":
+            add("colors", (group.terms[0].lower(),))
+        elif hit:
             kind = {"product_type": "product_types", "color": "colors"}.get(
                 group.kind, group.kind + "s"
             )
@@ -362,6 +373,55 @@ class _Snapshot:
         for kind, name in db.execute("SELECT kind, name FROM vocabulary ORDER BY kind, name"):
             vocabulary.setdefault(kind, []).append(name)
         self.vocabulary = vocabulary
+        # Single words naming product types in this catalog, by plural-folded form.
+        self.type_words: dict[str, str] = {}
+        for name in vocabulary.get("product_types", ()):
+            for token in tokenize(name):
+                self.type_words.setdefault(light_stem(token), token)
+        self._compounds: dict[str, tuple[str, ...]] = {}
+
+    def compounds(self, head: str) -> tuple[str, ...]:
+        """Type words of this catalog built on a head noun: "chair" -> armchair, highchair."""
+        stem = light_stem(head)
+        found = self._compounds.get(stem)
+        if found is None:
+            found = tuple(
+                sorted(
+                    word
+                    for key, word in self.type_words.items()
+                    if len(key) >= len(stem) + MIN_MODIFIER and key.endswith(stem)
+                )
+            )
+            if len(self._compounds) < 4096:
+                self._compounds[stem] = found
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Filter:
+    """One attribute filter: what must match strictly, and what a tolerant pass adds."""
+
+    kind: str
+    column: str
+    # The value as said first, then spellings and synonyms; any may match the attribute.
+    words: tuple[Phrase, ...]
+    # What the title may carry instead (never a synonym: "sweater" must not admit a
+    # "pullover hoodie"), or () when only the attribute counts.
+    title: tuple[Phrase, ...]
+    loose: tuple[Phrase, ...] = ()
+    loose_title: tuple[Phrase, ...] = ()
+
+    def expression(self, *, loose: bool) -> str:
+        words = self.words + self.loose if loose else self.words
+        title = self.title + self.loose_title if loose else self.title
+        found = f"{self.column} : ({' OR '.join(_quote(p) for p in words)})"
+        if title:
+            found += f" OR {{title}} : ({' OR '.join(_quote(p) for p in title)})"
+        return f"({found})"
+
+    @property
+    def tolerant(self) -> bool:
+        return bool(self.loose or self.loose_title)
 
 
 _SELECT = ", ".join(f"p.{c}" for c in PRODUCT_COLUMNS[:-1])
@@ -554,12 +614,81 @@ class SqliteCatalog:
             return (phrase,)
         return snap.synonyms.alternatives(phrase)
 
+    def _attribute_filters(self, snap: _Snapshot, query: ProductQuery) -> list[_Filter] | None:
+        """The query's type, colour, material and pattern filters; None when one cannot match."""
+        out: list[_Filter] = []
+        for kind, value in (
+            ("product_type", query.product_type),
+            ("color", query.color),
+            ("material", query.material),
+            ("pattern", query.pattern),
+        ):
+            if not value:
+                continue
+            words = self._alternatives(snap, value)
+            if not words:
+                return None
+            column = f"{{{kind}}}"
+            said = (words[0],)
+            if self.ranking == "bm25":
+                title = said if kind != "color" else ()
+                out.append(_Filter(kind, column, words, title))
+                continue
+            key = snap.synonyms.key(words[0])
+            spelt = tuple(p for p in words if snap.synonyms.key(p) == key)
+            title = spelt if kind != "color" else ()
+            loose: tuple[Phrase, ...] = ()
+            loose_title: tuple[Phrase, ...] = ()
+            if kind == "color":
+                loose = snap.synonyms.shades(words[0])
+            elif kind == "product_type":
+                loose, loose_title = self._type_tolerance(snap, words)
+            out.append(_Filter(kind, column, words, title, loose, loose_title))
+        return out
+
+    def _type_tolerance(
+        self, snap: _Snapshot, words: tuple[Phrase, ...]
+    ) -> tuple[tuple[Phrase, ...], tuple[Phrase, ...]]:
+        """A type's tolerant matches: head noun ("ankle boots" -> boots), compounds (armchair)."""
+        said = words[0]
+        key = snap.synonyms.key(said)
+        said_title = {p for p in words if snap.synonyms.key(p) == key}
+        head = said[-1:]
+        heads = snap.synonyms.alternatives(head) if len(said) > 1 else snap.synonyms.spellings(head)
+        compounds = tuple((word,) for h in heads for word in snap.compounds(h[-1]))
+        loose = tuple(dict.fromkeys(p for p in (*heads, *compounds) if p not in words))
+        spelt_heads = snap.synonyms.spellings(head) if len(said) > 1 else ()
+        # A synonym of several words names the thing itself ("sleeper sofa" for "sofa bed"),
+        # so the title may carry it here; a single word may be an adjective there ("knit").
+        phrases = tuple(p for p in words if len(p) > 1)
+        loose_title = tuple(
+            p for p in dict.fromkeys((*spelt_heads, *compounds, *phrases)) if p not in said_title
+        )
+        return loose, loose_title
+
+    def _loosen(
+        self, snap: _Snapshot, clauses: list[tuple[Phrase, ...]]
+    ) -> list[tuple[Phrase, ...]]:
+        """Spoken words widened the tolerant way: a colour family's shades, a noun's compounds."""
+        if self.ranking == "bm25":
+            return clauses
+        out = []
+        for clause in clauses:
+            said = clause[0]
+            extra = list(snap.synonyms.shades(said))
+            if len(said) == 1:
+                extra.extend((word,) for word in snap.compounds(said[0]))
+            out.append(tuple(dict.fromkeys((*clause, *extra))))
+        return out
+
     def _match_expression(
         self,
-        snap: _Snapshot,
         query: ProductQuery,
         clauses: list[tuple[Phrase, ...]],
+        filters: Sequence[_Filter],
         mode: MatchMode,
+        *,
+        loose: bool = False,
     ) -> str | None:
         """An FTS5 query: the words (any / all / all in the product's own attributes) + filters."""
         parts: list[str] = []
@@ -569,23 +698,7 @@ class SqliteCatalog:
                 parts.append("(" + " OR ".join(groups) + ")")
             else:
                 parts.extend(f"({g})" for g in groups)
-        filters = (
-            ("{product_type}", "{title}", query.product_type),
-            ("{color}", "{color}", query.color),
-            ("{material}", "{title}", query.material),
-            ("{pattern}", "{title}", query.pattern),
-        )
-        for column, literal_column, value in filters:
-            if value:
-                alternatives = self._alternatives(snap, value)
-                if not alternatives:
-                    return NOTHING
-                # Synonyms must hit the attribute itself; the title may only carry the word
-                # as said, so "sweater" does not pull in a "pullover hoodie".
-                any_of = " OR ".join(_quote(p) for p in alternatives)
-                parts.append(
-                    f"({column} : ({any_of}) OR {literal_column} : {_quote(alternatives[0])})"
-                )
+        parts.extend(f.expression(loose=loose) for f in filters)
         if query.brand:
             brand = tuple(tokenize(query.brand))
             if not brand:
@@ -691,9 +804,12 @@ class SqliteCatalog:
         extra = self._filters(snap, query, params)
         if extra is None:
             return []
+        filters = self._attribute_filters(snap, query)
+        if filters is None:
+            return []
         clauses = self._clauses(snap, query.text)
         if self.ranking == "bm25":
-            match = self._match_expression(snap, query, clauses, "any")
+            match = self._match_expression(query, clauses, filters, "any")
             if match == NOTHING:
                 return []
             if match is None:
@@ -701,13 +817,19 @@ class SqliteCatalog:
             rows = self._scored(db, match, extra, params, limit=limit, capped=False)
             return [self._product(row, now) for row in rows]
         # Blended: all words in the product's own attributes, then all words anywhere, then
-        # any word; each tier is ranked on its own and never outranks the one before it.
-        modes: list[MatchMode] = ["head", "all", "any"] if len(clauses) > 1 else ["head", "any"]
+        # any word; each tier is ranked on its own and never outranks the one before it. Each
+        # tier is followed by its tolerant twin (colour families, head nouns) when there is one.
+        loose_clauses = self._loosen(snap, clauses)
+        tolerant = loose_clauses != clauses or any(f.tolerant for f in filters)
+        modes: list[MatchMode] = (
+            ["head", "all", "any"] if len(clauses) > 1 else ["head", "any"] if clauses else ["head"]
+        )
         pool = max(limit * 3, 30)
         tiers: list[list[tuple[Product, float]]] = []
         seen: set[str] = set()
-        for mode in modes:
-            match = self._match_expression(snap, query, clauses, mode)
+        for mode, loose in ((m, t) for m in modes for t in (False, True) if tolerant or not t):
+            words = loose_clauses if loose else clauses
+            match = self._match_expression(query, words, filters, mode, loose=loose)
             if match == NOTHING:
                 return []
             if match is None:
@@ -724,7 +846,7 @@ class SqliteCatalog:
                 limit=pool,
                 capped=True,
                 table=table,
-                clauses=clauses if snap.product_count > BM25_MAX_PRODUCTS else None,
+                clauses=words if snap.product_count > BM25_MAX_PRODUCTS else None,
             )
             for row in rows:
                 if row[0] not in seen:
@@ -734,13 +856,19 @@ class SqliteCatalog:
             if len(seen) >= limit:
                 break
         # Attribute filters also rank: a "cardigan" filter admits all sweaters, cardigans first.
-        for value in (query.product_type, query.color, query.material, query.pattern):
-            alternatives = self._alternatives(snap, value) if value else ()
-            if alternatives and alternatives not in clauses:
-                clauses = [*clauses, alternatives]
+        named: list[tuple[tuple[Phrase, ...], str | None]] = [(c, None) for c in loose_clauses]
+        for f in filters:
+            words = tuple(dict.fromkeys((*f.words, *f.loose, *f.loose_title)))
+            if f.words in clauses:
+                # Said in the text too: one concept, ranked once, as the attribute it names.
+                index = clauses.index(f.words)
+                named[index] = (tuple(dict.fromkeys((*named[index][0], *words))), f.kind)
+            else:
+                named.append((words, f.kind))
+        strict = {p for c in clauses for p in c} | {p for f in filters for p in f.words}
         ranked: list[Product] = []
         for tier in tiers:
-            ranked.extend(self._rerank(snap, tier, clauses))
+            ranked.extend(self._rerank(snap, tier, named, strict))
             if len(ranked) >= limit:
                 break
         return ranked[:limit]
@@ -760,11 +888,29 @@ class SqliteCatalog:
         self,
         snap: _Snapshot,
         scored: list[tuple[Product, float]],
-        clauses: list[tuple[Phrase, ...]],
+        clauses: list[tuple[tuple[Phrase, ...], str | None]],
+        strict: set[Phrase],
     ) -> list[Product]:
-        """Blend BM25 with how fully the words match the product's own attributes, and stock."""
+        """Blend BM25 with how closely the words match the product's own attributes, and stock.
+
+        Each clause is the words for one concept, as said first, with the attribute it names
+        when it is a filter; words outside `strict` matched only tolerantly.
+        """
         if not scored:
             return []
+        synonyms = snap.synonyms
+        # Each clause's words, best grade first, so the first word a product has is its grade.
+        prepared: list[tuple[list[tuple[float, Phrase]], tuple[str, ...], bool]] = []
+        for clause, kind in clauses:
+            said = synonyms.key(clause[0])
+            graded = [
+                (SAID if synonyms.key(p) == said else SYNONYM if p in strict else LOOSE, p)
+                for p in clause
+            ]
+            graded.sort(key=lambda item: -item[0])
+            kinds = (kind,) if kind else tuple(synonyms.kinds(clause[0]))
+            prepared.append((graded, kinds, kind == "product_type"))
+
         top = max(score for _, score in scored) or 1.0
         blended: list[tuple[float, float, str, Product]] = []
         for product, score in scored:
@@ -776,30 +922,37 @@ class SqliteCatalog:
                 product.material,
                 product.pattern,
             )
-            body = _stems(product.description)
+            body: set[str] | None = None
             coverage = 0.0
             attribute = 0.0
             attributes_named = 0
-            for clause in clauses:
-                in_head = any(_has(head, p) for p in clause)
-                if in_head:
-                    # The shopper's own word counts a little more than a synonym of it.
-                    coverage += 1.0 if _has(head, clause[0]) else 0.7
-                elif any(_has(body, p) for p in clause):
-                    coverage += 0.4
-                for kind in snap.synonyms.kinds(clause[0]):
+            for graded, kinds, typed in prepared:
+                found = next((g for g, p in graded if _has(head, p)), None)
+                if found is not None:
+                    # The shopper's own word counts more than a synonym, and that more than
+                    # a tolerant match (a shade of the colour, the head noun of the type).
+                    coverage += found
+                else:
+                    body = _stems(product.description) if body is None else body
+                    if any(_has(body, p) for _, p in graded):
+                        coverage += 0.4
+                for named in kinds:
                     field = {
                         "color": product.color,
                         "material": product.material,
                         "pattern": product.pattern,
                         "product_type": f"{product.product_type} {product.title}",
-                    }.get(kind)
+                    }.get(named)
                     if field is None:
                         continue
                     attributes_named += 1
                     own = _stems(field)
-                    if any(_has(own, p) for p in clause):
-                        attribute += 1.0
+                    found = next((g for g, p in graded if _has(own, p)), None)
+                    if found is not None:
+                        best = 1.0 if found > LOOSE else LOOSE
+                        if typed:
+                            best *= _specificity(product.product_type, graded[0][1])
+                        attribute += best
             coverage = coverage / len(clauses) if clauses else 1.0
             attribute = attribute / attributes_named if attributes_named else 1.0
             stock = AVAILABILITY_SCORE.get(product.availability, 0.5)
@@ -908,13 +1061,13 @@ class SqliteCatalog:
         person: str | None,
         media: str | None,
         product_type: str | None,
-    ) -> list[tuple[float, Appearance]]:
+    ) -> list[tuple[tuple[float, float], Appearance]]:
+        """References naming the person and show, best names first, then the closest type."""
         people = _fuzzy_names(person, snap.people)
         shows = _fuzzy_names(media, snap.media)
         if (person and not people) or (media and not shows):
             return []
-        kinds = snap.synonyms.related(product_type) if product_type else set()
-        found: list[tuple[float, int, Appearance]] = []
+        found: list[tuple[tuple[float, float], int, Appearance]] = []
         for order, appearance in enumerate(snap.appearances):
             score = 0.0
             if person:
@@ -925,12 +1078,13 @@ class SqliteCatalog:
                 if appearance.media not in shows:
                     continue
                 score += shows[appearance.media]
-            if kinds:
-                garment = snap.synonyms.related(appearance.product_type)
-                if not garment & kinds:
+            closeness = 1.0
+            if product_type:
+                closeness = _type_closeness(snap.synonyms, product_type, appearance.product_type)
+                if not closeness:
                     continue
-            found.append((score, order, appearance))
-        found.sort(key=lambda item: (-item[0], item[1]))
+            found.append(((score, closeness), order, appearance))
+        found.sort(key=lambda item: (-item[0][0], -item[0][1], item[1]))
         return [(score, appearance) for score, _, appearance in found]
 
     def seen_on(
@@ -1090,12 +1244,38 @@ def _attribute_scores(
     return out
 
 
+def _specificity(product_type: str, said: Phrase) -> float:
+    """Closest category first: "Chairs" is 1.0 for "chair", "Dining Chairs" a little less."""
+    leaf = tokenize(product_type.rsplit(">", 1)[-1])
+    extra = max(0, len(leaf) - len(said))
+    return 1.0 / (1.0 + 0.15 * extra)
+
+
 def _stems(*texts: str) -> set[str]:
     return {light_stem(t) for text in texts for t in tokenize(text)}
 
 
 def _has(stems: set[str], phrase: Phrase) -> bool:
     return all(light_stem(t) in stems for t in phrase)
+
+
+def _type_closeness(synonyms: Synonyms, wanted: str, seen: str) -> float:
+    """1 for the same kind ("jumper", "sweater"), 0.5 for a shared head noun or compound of it.
+
+    "chair" ~ "armchair" and "ankle boots" ~ "work boots" are 0.5; "sofa" ~ "armchair" is 0.
+    """
+    asked = synonyms.related(wanted)
+    given = synonyms.related(seen)
+    if asked & given:
+        return 1.0
+    asked_heads = {synonyms.key(p[-1:])[0] for p in asked}
+    given_heads = {synonyms.key(p[-1:])[0] for p in given}
+    for a in asked_heads:
+        for g in given_heads:
+            short, long = sorted((a, g), key=len)
+            if long == short or (len(long) >= len(short) + MIN_MODIFIER and long.endswith(short)):
+                return 0.5
+    return 0.0
 
 
 def _fuzzy_names(spoken: str | None, names: Sequence[str]) -> dict[str, float]:
