@@ -49,10 +49,10 @@ def test_import_then_search_stats_and_seen_on(
         ]
     )
     out = capsys.readouterr().out
-    assert code == 0 and "products: 340 active (340 new" in out
+    assert code == 0 and "products: 346 active (346 new" in out
     assert main(["catalog", "stats", "--json", "--catalog", url]) == 0
     stats = json.loads(capsys.readouterr().out)
-    assert stats["products"] == 340 and stats["stores"] == 4
+    assert stats["products"] == 346 and stats["stores"] == 4
     assert main(["catalog", "search", "couch", "--max-price", "1500", "--catalog", url]) == 0
     assert "result(s)" in capsys.readouterr().out
     assert (
