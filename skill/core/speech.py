@@ -63,11 +63,18 @@ def join(words: Sequence[str], *, conjunction: str = "and") -> str:
     return f"{', '.join(items[:-1])}, {conjunction} {items[-1]}"
 
 
+def spoken_title(title: str) -> str:
+    """Feed titles end in " - Colour"; aloud, "Cardigan in Cream" reads better than a dash."""
+    name, dash, variant = title.rpartition(" - ")
+    return f"{name} in {variant}" if dash and name and variant else title
+
+
 def brand_title(product: Product) -> str:
-    """Title with the brand when the title does not already say it."""
-    if product.brand and product.brand.lower() not in product.title.lower():
-        return f"the {product.title} by {product.brand}"
-    return f"the {product.title}"
+    """Spoken title, with the brand when the title does not already say it."""
+    title = spoken_title(product.title)
+    if product.brand and product.brand.lower() not in title.lower():
+        return f"the {title} by {product.brand}"
+    return f"the {title}"
 
 
 def listing(products: Sequence[Product]) -> str:

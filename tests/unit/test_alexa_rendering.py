@@ -70,3 +70,14 @@ def test_oversized_response_sheds_apl_then_card():
     assert len(json.dumps(trimmed).encode()) <= MAX_RESPONSE_BYTES
     assert "directives" not in trimmed["response"]
     assert trimmed["response"]["outputSpeech"]
+
+
+def test_variant_suffix_is_spoken_naturally():
+    from skill.core.speech import spoken_title
+
+    assert (
+        spoken_title("Fable Knit Patchwork Cardigan - Cream")
+        == "Fable Knit Patchwork Cardigan in Cream"
+    )
+    assert spoken_title("Oak Table") == "Oak Table"
+    assert spoken_title(" - Cream") == " - Cream"
