@@ -23,6 +23,8 @@ def create_app(
     """Build the web service; pass `application` to reuse services wired elsewhere (tests)."""
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # No endpoint takes more than a chat message or an Alexa envelope.
+    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     wired = application or build(settings)
     app.extensions["ambient_shop"] = wired
 
