@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +55,11 @@ class Settings:
     dev_unverified: bool = False
     skill_name: str = "Acme Home"
     nlu_model_path: Path | None = None
-    public_base_url: str | None = None
     progressive_response_after_s: float = 1.5
     # The developer simulator page; a retailer may switch it off on a public deployment.
     simulator_enabled: bool = True
     # Signs web-chat ids; generated into data_dir when unset.
     secret_key: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -78,7 +76,6 @@ class Settings:
             dev_unverified=_flag(source, "DEV_UNVERIFIED", False),
             skill_name=_text(source, "SKILL_NAME") or "Acme Home",
             nlu_model_path=Path(model) if model else None,
-            public_base_url=_text(source, "PUBLIC_BASE_URL"),
             progressive_response_after_s=_float(source, "PROGRESSIVE_AFTER_S", 1.5),
             secret_key=_text(source, "SECRET_KEY"),
             simulator_enabled=_flag(source, "SIMULATOR", True),

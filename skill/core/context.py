@@ -81,9 +81,6 @@ class PolicyContext:
             return None, "Which one do you mean: the first, the second, or the third?"
         return None, None
 
-    def with_state(self, **changes: Any) -> DialogueState:
-        return replace(self.state, **changes)
-
     def outcome(self, reply: Reply, **state_changes: Any) -> Outcome:
         return Outcome(reply=reply, state=replace(self.state, **state_changes))
 

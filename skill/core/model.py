@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 Event = Literal["launch", "message", "session_end"]
 
@@ -71,5 +71,3 @@ class Reply:
     suggestions: tuple[str, ...] = ()
     handoff: HandoffNotice | None = None
     end_session: bool = False
-    # Words the speech renderer should not read as written (e.g. brand names); kept minimal.
-    ssml_hints: Mapping[str, Any] = field(default_factory=dict)
