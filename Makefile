@@ -39,6 +39,7 @@ run: nlu-model
 
 test: nlu-model node browser
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
 
 lint: $(INSTALLED)

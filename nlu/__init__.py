@@ -6,7 +6,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nlu.contract import ENTITY_LABELS, INTENTS, Alternative, Entity, Parse
+from nlu.contract import (
+    ENTITY_LABELS,
+    INTENTS,
+    Alternative,
+    Entity,
+    ListedItem,
+    Parse,
+    ParseContext,
+)
 
 if TYPE_CHECKING:
     from nlu.parser import ShoppingParser
@@ -16,7 +24,9 @@ __all__ = [
     "INTENTS",
     "Alternative",
     "Entity",
+    "ListedItem",
     "Parse",
+    "ParseContext",
     "ShoppingParser",
     "load",
 ]

@@ -998,9 +998,7 @@ def _char_keys(word: str, sizes: tuple[int, ...]) -> tuple[int, ...]:
         return ()
     padded = f"<{word}>"
     return tuple(
-        hash_string(f"\x01{padded[i : i + n]}")
-        for n in sizes
-        for i in range(len(padded) - n + 1)
+        hash_string(f"\x01{padded[i : i + n]}") for n in sizes for i in range(len(padded) - n + 1)
     )
 
 

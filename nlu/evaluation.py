@@ -92,8 +92,12 @@ class Scores:
             self.fp[predicted] += 1
             if len(self.errors) < 200:
                 self.errors.append(
-                    {"text": row.text, "gold": row.intent, "predicted": predicted,
-                     "confidence": round(parse.confidence, 3)}
+                    {
+                        "text": row.text,
+                        "gold": row.intent,
+                        "predicted": predicted,
+                        "confidence": round(parse.confidence, 3),
+                    }
                 )
         if row.intent == "out_of_scope":
             self.oos_rows += 1
@@ -116,8 +120,11 @@ class Scores:
         for gold, row in other.confusion.items():
             self.confusion[gold].update(row)
         for mine, theirs in (
-            (self.tp, other.tp), (self.fp, other.fp), (self.fn, other.fn),
-            (self.entity_tp, other.entity_tp), (self.entity_fp, other.entity_fp),
+            (self.tp, other.tp),
+            (self.fp, other.fp),
+            (self.fn, other.fn),
+            (self.entity_tp, other.entity_tp),
+            (self.entity_fp, other.entity_fp),
             (self.entity_fn, other.entity_fn),
         ):
             mine.update(theirs)
@@ -136,8 +143,10 @@ class Scores:
 
     def to_dict(self) -> dict[str, Any]:
         entity = {
-            label: {**_prf(self.entity_tp[label], self.entity_fp[label], self.entity_fn[label]),
-                    "support": self.entity_tp[label] + self.entity_fn[label]}
+            label: {
+                **_prf(self.entity_tp[label], self.entity_fp[label], self.entity_fn[label]),
+                "support": self.entity_tp[label] + self.entity_fn[label],
+            }
             for label in sorted(set(self.entity_tp) | set(self.entity_fn) | set(self.entity_fp))
         }
         return {

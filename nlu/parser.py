@@ -14,7 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlu import components  # noqa: F401  (registers the pipeline factories)
-from nlu.contract import Alternative, Entity, Parse
+from nlu.contract import Alternative, Entity, Parse, ParseContext
 from nlu.errors import ModelMissing
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,9 @@ class ShoppingParser:
         """Adds catalog names (brands, people, shows ...) without retraining."""
         self.gazetteer.update(vocabulary)
 
-    def parse(self, text: str) -> Parse:
+    def parse(self, text: str, context: ParseContext | None = None) -> Parse:
+        """`context` says what the shopper can refer to; None reads the text alone."""
+        del context  # accepted by the contract; context-aware reading is not wired yet
         return next(self.parse_many([text], batch_size=1))
 
     def parse_many(self, texts: Iterable[str], *, batch_size: int = 256) -> Iterator[Parse]:
@@ -63,7 +65,7 @@ class ShoppingParser:
                 prepared.append((index, text))
         if prepared:
             try:
-                docs = self.nlp.pipe((_lower(t[: MAX_CHARS]) for _, t in prepared))
+                docs = self.nlp.pipe((_lower(t[:MAX_CHARS]) for _, t in prepared))
                 for (index, text), doc in zip(prepared, docs, strict=True):
                     results[index] = _to_parse(text, doc)
             except Exception:  # the contract: a valid Parse for any str, whatever went wrong

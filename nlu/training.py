@@ -287,7 +287,10 @@ def expand(*, data_dir: Path = DATA_DIR, seed: int = 7) -> list[Example]:
     rng = random.Random(seed)
     slots: dict[str, list[str]] = {}
     frames: dict[str, list[str]] = {
-        "task_frames": [], "topic_frames": [], "openers": [], "closers": []
+        "task_frames": [],
+        "topic_frames": [],
+        "openers": [],
+        "closers": [],
     }
     intents: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for path in data_files(data_dir):

@@ -8,13 +8,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from nlu.contract import Parse
+from nlu.contract import Parse, ParseContext
 
 OrderState = Literal["processing", "shipped", "out_for_delivery", "delivered", "cancelled"]
 
 
 class Parser(Protocol):
-    def parse(self, text: str) -> Parse: ...
+    def parse(self, text: str, context: ParseContext | None = None) -> Parse: ...
 
 
 @dataclass(frozen=True, slots=True)

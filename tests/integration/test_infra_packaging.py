@@ -10,14 +10,14 @@ import shlex
 import socket
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
-from typing import Any
 
 import pytest
 import requests
+
+from tests.support.processes import wait_until_answering
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "infra" / "docker"
@@ -201,15 +201,8 @@ def test_gunicorn_serves_the_app_with_the_image_config(tmp_path):
         text=True,
     )
     try:
-        health: Any = None
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.5)
-        assert health is not None, "gunicorn never answered"
+        wait_until_answering(f"http://127.0.0.1:{port}/healthz", process, timeout_s=120)
+        health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30)
         assert health.status_code == 200
         assert health.json() == {"status": "ok", "verification": True}
         unsigned = requests.post(f"http://127.0.0.1:{port}/alexa", json={}, timeout=10)

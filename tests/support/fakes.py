@@ -16,7 +16,7 @@ from catalog_adapter.models import (
     SeenOnResult,
     StoreAvailability,
 )
-from nlu.contract import Entity, Parse
+from nlu.contract import Entity, Parse, ParseContext
 from skill.core.context import Services
 from skill.core.ports import HandoffRequest
 from skill.store.demo_orders import DemoOrderService
@@ -119,9 +119,11 @@ class FakeParser:
     def __init__(self, parses: Mapping[str, Parse]) -> None:
         self._parses = dict(parses)
         self.seen: list[str] = []
+        self.contexts: list[ParseContext | None] = []
 
-    def parse(self, text: str) -> Parse:
+    def parse(self, text: str, context: ParseContext | None = None) -> Parse:
         self.seen.append(text)
+        self.contexts.append(context)
         return self._parses.get(text, Parse(text=text, intent="out_of_scope", confidence=0.9))
 
 

@@ -18,13 +18,17 @@ def free_port() -> int:
 def wait_until_answering(
     url: str, process: subprocess.Popen[str] | subprocess.Popen[bytes], *, timeout_s: float
 ) -> None:
-    """Poll `url` until anything answers; fail early if the process died."""
+    """Poll `url` until anything answers; fail early if the process died.
+
+    Any connection or read error counts as "not yet": a worker still loading on a busy machine
+    accepts the connection and then answers late.
+    """
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            requests.get(url, timeout=1)
+            requests.get(url, timeout=5)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:
             if process.poll() is not None or time.monotonic() > deadline:
                 output = process.stdout.read() if process.stdout else ""
                 raise RuntimeError(f"{url} did not start answering:\n{output!r}") from None

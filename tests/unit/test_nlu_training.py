@@ -91,5 +91,6 @@ def test_openers_and_closers_wrap_requests_but_not_short_turns(tmp_path: Path) -
     assert any(t.startswith("hi there,") for t in status)
     assert any(t.endswith("thanks in advance") for t in status)
     assert any(t.startswith("where is") for t in status), "most requests stay as written"
-    assert not any("hi there" in e.text or "in advance" in e.text
-                   for e in examples if e.intent == "yes")
+    assert not any(
+        "hi there" in e.text or "in advance" in e.text for e in examples if e.intent == "yes"
+    )
