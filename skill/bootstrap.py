@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
 
     from skill.alexa.verification import AlexaRequestVerifier
+    from skill.engage.service import Engage
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class Application:
     desk: HandoffDesk
     conversations: ConversationStore
     token_signer: TokenSigner
+    engage: Engage
     closers: list[Any] = field(default_factory=list)
 
     def close(self) -> None:
@@ -77,9 +79,12 @@ def build(
     catalog: Catalog | None = None,
     parser: Parser | None = None,
     verifier: AlexaRequestVerifier | None = None,
+    clock: Any = None,
 ) -> Application:
-    """Wire the application; tests pass their own catalog, parser or verifier."""
+    """Wire the application; tests pass their own catalog, parser, verifier or clock."""
     from skill.alexa.skill import build_skill
+    from skill.engage.personal import EngagedConversation
+    from skill.engage.service import engage_for_state
 
     settings = settings or Settings.from_env()
     closers: list[Any] = []
@@ -99,7 +104,8 @@ def build(
         shoppers=state.shoppers,
         skill_name=settings.skill_name,
     )
-    conversation = Conversation(services)
+    engage = engage_for_state(settings, state, desk=state.desk, clock=clock)
+    conversation: Any = EngagedConversation(Conversation(services), engage)
     if verifier is None:
         verifier = build_verifier(settings)
     return Application(
@@ -117,5 +123,6 @@ def build(
         desk=state.desk,
         conversations=state.conversations,
         token_signer=TokenSigner.from_data_dir(settings.data_dir, configured=settings.secret_key),
+        engage=engage,
         closers=closers,
     )

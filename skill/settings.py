@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from skill.engage.config import EngageSettings
 from skill.errors import SettingsError
 
 ENV_PREFIX = "AMBIENT_SHOP_"
@@ -60,6 +61,8 @@ class Settings:
     simulator_enabled: bool = True
     # Signs web-chat ids; generated into data_dir when unset.
     secret_key: str | None = None
+    # Commerce events, abandonment rule, loyalty tiers, surveys (skill/engage/config.py).
+    engage: EngageSettings = field(default_factory=EngageSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -79,6 +82,7 @@ class Settings:
             progressive_response_after_s=_float(source, "PROGRESSIVE_AFTER_S", 1.5),
             secret_key=_text(source, "SECRET_KEY"),
             simulator_enabled=_flag(source, "SIMULATOR", True),
+            engage=EngageSettings.from_env(source),
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from skill.alexa.endpoint import blueprint as alexa_blueprint
 from skill.bootstrap import Application, build
 from skill.channels.webchat import blueprint as webchat_blueprint
+from skill.engage.web import blueprint as engage_blueprint
 from skill.settings import Settings
 from skill.simulator.web import blueprint as simulator_blueprint
 
@@ -30,6 +31,7 @@ def create_app(
 
     app.register_blueprint(alexa_blueprint)
     app.register_blueprint(webchat_blueprint)
+    app.register_blueprint(engage_blueprint)
     if wired.settings.simulator_enabled:
         app.register_blueprint(simulator_blueprint)
 

@@ -21,6 +21,9 @@ class StateBackend:
     desk: HandoffDesk
     outbox: Any
     orders: OrderService
+    # Engagement records (skill/engage) and the eraser that removes a shopper from every table.
+    engage_records: Any = None
+    eraser: Any = None
     closers: list[Any] = field(default_factory=list)
 
 
@@ -43,6 +46,7 @@ def register(name: str, *, scheme: str) -> Callable[[StateFactory], StateFactory
 @register("sqlite.v1", scheme="sqlite")
 def _sqlite(url: str, data_dir: Path) -> StateBackend:
     from skill.desk.tickets import SqliteTicketDesk
+    from skill.engage.sqlite_records import SqliteEngageRecords, SqliteShopperEraser
     from skill.store.demo_orders import DemoOrderService
     from skill.store.sqlite import (
         SqliteConversationStore,
@@ -59,6 +63,8 @@ def _sqlite(url: str, data_dir: Path) -> StateBackend:
         desk=SqliteTicketDesk(database),
         outbox=SqliteOutbox(database),
         orders=DemoOrderService(database),
+        engage_records=SqliteEngageRecords(database),
+        eraser=SqliteShopperEraser(database),
         closers=[database],
     )
 
@@ -69,6 +75,7 @@ def _dynamodb(url: str, data_dir: Path) -> StateBackend:
         import boto3
     except ImportError as e:
         raise SettingsError("DynamoDB state needs boto3: pip install 'ambient-shop[aws]'") from e
+    from skill.engage.dynamodb_records import DynamoEngageRecords, DynamoShopperEraser
     from skill.store.demo_orders import DemoOrderService
     from skill.store.dynamodb import (
         DynamoConversationStore,
@@ -94,6 +101,8 @@ def _dynamodb(url: str, data_dir: Path) -> StateBackend:
         desk=DynamoTicketDesk(tables),
         outbox=DynamoOutbox(tables),
         orders=DemoOrderService(orders_db),
+        engage_records=DynamoEngageRecords(tables),
+        eraser=DynamoShopperEraser(tables),
         closers=[orders_db],
     )
 
