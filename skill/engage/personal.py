@@ -25,14 +25,25 @@ log = logging.getLogger(__name__)
 
 _MY_SIZE = re.compile(r"\b(?:in\s+)?my\s+size\b", re.IGNORECASE)
 _PERK_INTENTS = frozenset({"shipping_info", "checkout"})
+# Sizes as shoppers say them, so the parser reads the filled-in size as it reads speech.
+_SPOKEN_SIZES = {
+    "XXS": "extra extra small",
+    "XS": "extra small",
+    "S": "small",
+    "M": "medium",
+    "L": "large",
+    "XL": "extra large",
+    "XXL": "extra extra large",
+}
 
 
 def fill_my_size(text: str, profile: dict[str, Any]) -> str:
-    """ "in my size" -> "in size M" from the profile; unchanged when no size is known."""
+    """Fill "in my size" from the profile ("in size medium"); unchanged when none is known."""
     size = size_for(profile)
     if not size or not _MY_SIZE.search(text):
         return text
-    return _MY_SIZE.sub(f"in size {size}", text, count=1)
+    spoken = _SPOKEN_SIZES.get(size.upper(), size)
+    return _MY_SIZE.sub(f"in size {spoken}", text, count=1)
 
 
 class EngagedConversation:
@@ -99,7 +110,9 @@ class EngagedConversation:
     ) -> None:
         engage = self._engage
         task_done = (
-            parse.intent in SELF_SERVICE_INTENTS and reply.handoff is None and not state.pending
+            parse.intent in SELF_SERVICE_INTENTS
+            and reply.handoff is None
+            and not state.pending.get("action")
         )
         doc = engage.tracker.turn(
             conversation_id=turn.conversation_id,
