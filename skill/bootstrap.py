@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -10,9 +12,9 @@ from catalog_adapter.ports import Catalog
 from skill.channels.tokens import TokenSigner
 from skill.core.context import Services
 from skill.core.conversation import Conversation
-from skill.core.ports import ConversationStore, HandoffDesk, Parser
+from skill.core.ports import ConversationStore, HandoffDesk, Outbox, Parser
 from skill.settings import Settings
-from skill.store.registry import StateBackend, open_state
+from skill.store.registry import Closeable, StateBackend, open_state
 
 if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
@@ -33,12 +35,12 @@ class Application:
     verifier: AlexaRequestVerifier | None
     catalog: Catalog
     state: StateBackend
-    outbox: Any
+    outbox: Outbox
     desk: HandoffDesk
     conversations: ConversationStore
     token_signer: TokenSigner
     engage: Engage
-    closers: list[Any] = field(default_factory=list)
+    closers: list[Closeable] = field(default_factory=list)
 
     def close(self) -> None:
         for resource in self.closers:
@@ -87,7 +89,7 @@ def build(
     from skill.engage.service import engage_for_state
 
     settings = settings or Settings.from_env()
-    closers: list[Any] = []
+    closers: list[Closeable] = []
     if catalog is None:
         catalog = open_default_catalog(settings)
         closers.append(catalog)
@@ -126,3 +128,17 @@ def build(
         engage=engage,
         closers=closers,
     )
+
+
+@contextmanager
+def open_engage(settings: Settings | None = None) -> Iterator[tuple[Engage, StateBackend]]:
+    """Engagement services over the configured state, without loading the parser or catalog."""
+    from skill.engage.service import engage_for_state
+
+    settings = settings or Settings.from_env()
+    state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
+    try:
+        yield engage_for_state(settings, state, desk=state.desk), state
+    finally:
+        for resource in state.closers:
+            resource.close()

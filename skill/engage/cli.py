@@ -7,8 +7,8 @@ import json
 import re
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -17,19 +17,12 @@ from skill.errors import AmbientShopError
 _SHOPPER_ID = re.compile(r"^[A-Za-z0-9._:@+-]{1,128}$")
 
 
-@contextmanager
-def opened_engage() -> Iterator[Any]:
-    from skill.engage.service import engage_for_state
-    from skill.settings import Settings
-    from skill.store.registry import open_state
+# Set by `register_cli`: opens the engagement services over the configured state.
+_OPENER: dict[str, Callable[[], AbstractContextManager[tuple[Any, Any]]]] = {}
 
-    settings = Settings.from_env()
-    state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
-    try:
-        yield engage_for_state(settings, state, desk=state.desk), state
-    finally:
-        for resource in state.closers:
-            resource.close()
+
+def opened_engage() -> AbstractContextManager[tuple[Any, Any]]:
+    return _OPENER["open"]()
 
 
 def _shopper_id(value: str) -> str:
@@ -209,7 +202,11 @@ def _events_sign(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_cli(commands: Any) -> None:
+def register_cli(
+    commands: Any, *, open_engage: Callable[[], AbstractContextManager[tuple[Any, Any]]]
+) -> None:
+    """Add the commands; `open_engage` comes from the composition root."""
+    _OPENER["open"] = open_engage
     metrics = commands.add_parser(
         "metrics",
         help="CX metrics: NPS, CSAT, CES, resolution, handle time, abandonment, recovery",

@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
-from skill.core.ports import ConversationStore, HandoffDesk, OrderService, ShopperStore
+from skill.core.ports import ConversationStore, HandoffDesk, OrderService, Outbox, ShopperStore
 from skill.errors import SettingsError
+
+if TYPE_CHECKING:
+    from skill.engage.records import EngageRecords
+    from skill.engage.service import ShopperEraser
+
+
+class Closeable(Protocol):
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -19,12 +27,12 @@ class StateBackend:
     shoppers: ShopperStore
     conversations: ConversationStore
     desk: HandoffDesk
-    outbox: Any
+    outbox: Outbox
     orders: OrderService
     # Engagement records (skill/engage) and the eraser that removes a shopper from every table.
-    engage_records: Any = None
-    eraser: Any = None
-    closers: list[Any] = field(default_factory=list)
+    engage_records: EngageRecords | None = None
+    eraser: ShopperEraser | None = None
+    closers: list[Closeable] = field(default_factory=list)
 
 
 StateFactory = Callable[[str, Path], StateBackend]
