@@ -121,6 +121,39 @@ class Surveys:
         self._records.upsert(record)
         return record
 
+    def record_answer(
+        self,
+        kind: str,
+        score: Any,
+        *,
+        shopper_id: str,
+        channel: str,
+        conversation_id: str = "",
+        ticket_id: str = "",
+    ) -> Record:
+        """An answer collected elsewhere (the desk's CSAT question in the chat), validated."""
+        value = validate_score(kind, score)
+        now = iso(self._clock.now())
+        key = f"{kind}-{ticket_id}" if ticket_id else f"{kind}-{secrets.token_urlsafe(12)}"
+        record = Record(
+            "survey",
+            key,
+            shopper_id,
+            now,
+            {
+                "survey": kind,
+                "channel": channel,
+                "conversation_id": conversation_id,
+                "ticket_id": ticket_id,
+                "score": value,
+                "comment": "",
+                "answered_at": now,
+            },
+        )
+        if not self._records.insert(record):
+            raise SurveyError("this survey was already answered; thank you", status=409)
+        return record
+
     def pending(self, *, shopper_id: str) -> Record | None:
         """The shopper's latest unanswered survey, so a bare "5" in chat can answer it."""
         open_ = [

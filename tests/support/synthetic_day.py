@@ -1,0 +1,256 @@
+"""A scripted day of synthetic traffic: commerce events, conversations, handoffs, surveys.
+
+`generate` writes the day as plain actions (the raw truth a test computes figures from);
+`run_day` plays them against a running application on a fake clock, through its HTTP
+endpoints (`POST /events`, `/surveys/<id>`) and its conversation, desk hooks and sweeps.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from skill.core.model import Turn
+from skill.core.state import DialogueState
+from tests.support.engage import FakeClock, cart_event, order_event, signed
+
+DAY = datetime(2026, 11, 20, tzinfo=UTC)
+SCRIPTS: dict[str, list[str]] = {
+    "browse": ["show me wool sweaters", "the second one"],
+    "status": ["where is my order 45712"],
+    "handoff": ["I want to talk to a person"],
+    "feedback": ["I have some feedback: you should stock linen bedding"],
+}
+SWEEP_EVERY = timedelta(minutes=5)
+
+
+@dataclass(order=True)
+class Action:
+    at: datetime
+    order: int
+    kind: str = field(compare=False)
+    data: dict[str, Any] = field(compare=False, default_factory=dict)
+
+
+@dataclass
+class Day:
+    actions: list[Action]
+    conversations: list[dict[str, Any]]
+    carts: list[dict[str, Any]]
+    tickets: list[dict[str, Any]]
+    nps: list[tuple[datetime, str, int]]
+    ces: list[tuple[datetime, str, int]]
+
+
+def generate(seed: int = 7) -> Day:
+    rng = random.Random(seed)
+    actions: list[Action] = []
+    counter = iter(range(1_000_000))
+
+    def add(at: datetime, kind: str, **data: Any) -> None:
+        actions.append(Action(at, next(counter), kind, data))
+
+    conversations, carts, tickets = [], [], []
+    nps: list[tuple[datetime, str, int]] = []
+    ces: list[tuple[datetime, str, int]] = []
+    for n in range(48):
+        at = DAY + timedelta(hours=7 + rng.random() * 15)
+        channel = rng.choice(("alexa", "webchat", "webchat"))
+        script = rng.choice(("browse", "status", "status", "handoff", "feedback"))
+        conversation = {
+            "id": f"conv-{n}",
+            "shopper": f"shopper-{n % 30}",
+            "channel": channel,
+            "script": script,
+            "at": at,
+        }
+        conversations.append(conversation)
+        add(at, "conversation", **conversation)
+        if script == "handoff":
+            claim = at + timedelta(minutes=rng.randint(1, 20))
+            resolve = claim + timedelta(seconds=rng.randint(120, 1500))
+            csat = rng.choice((None, 2, 3, 4, 5, 5))
+            ticket = {
+                "conversation": conversation,
+                "claim": claim,
+                "resolve": resolve,
+                "csat": csat,
+            }
+            tickets.append(ticket)
+            add(claim, "claim", conversation_id=conversation["id"])
+            add(resolve, "resolve", conversation_id=conversation["id"], csat=csat)
+        if script == "status" and channel == "webchat" and rng.random() < 0.8:
+            answer_at = at + timedelta(minutes=rng.randint(2, 30))
+            score = rng.randint(1, 7)
+            ces.append((answer_at, channel, score))
+            add(
+                answer_at,
+                "ces",
+                conversation_id=conversation["id"],
+                shopper=conversation["shopper"],
+                score=score,
+            )
+
+    for n in range(40):
+        start = DAY + timedelta(hours=6 + rng.random() * 17, seconds=rng.randint(0, 59))
+        shopper = f"buyer-{n}"
+        cart_id = f"cart-{n}"
+        value = Decimal(rng.choice(("19.00", "45.00", "80.00", "120.00", "250.00", "640.00")))
+        fate = rng.choice(("pays", "pays", "abandons", "recovers", "pays_late"))
+        cart = {
+            "id": cart_id,
+            "shopper": shopper,
+            "value": value,
+            "checkout": start,
+            "payment": None,
+            "order": None,
+            "order_value": value + 7,
+        }
+        add(
+            start - timedelta(minutes=4),
+            "event",
+            payload=cart_event(
+                f"{cart_id}-u",
+                "cart_updated",
+                at=start - timedelta(minutes=4),
+                shopper=shopper,
+                cart=cart_id,
+                value=str(value),
+            ),
+        )
+        add(
+            start,
+            "event",
+            payload=cart_event(
+                f"{cart_id}-c",
+                "checkout_started",
+                at=start,
+                shopper=shopper,
+                cart=cart_id,
+                value=str(value),
+            ),
+        )
+        if fate == "pays":
+            cart["payment"] = start + timedelta(seconds=rng.randint(20, 150))
+            cart["order"] = cart["payment"] + timedelta(seconds=30)
+        elif fate == "pays_late":
+            # Payment after the rule fired: outreach was made, and the order recovers it.
+            cart["payment"] = start + timedelta(minutes=rng.randint(15, 40))
+            cart["order"] = cart["payment"] + timedelta(minutes=1)
+        elif fate == "recovers":
+            cart["order"] = start + timedelta(minutes=rng.randint(30, 300))
+        if cart["payment"] is not None:
+            add(
+                cart["payment"],
+                "event",
+                payload=cart_event(
+                    f"{cart_id}-p",
+                    "payment_info_entered",
+                    at=cart["payment"],
+                    shopper=shopper,
+                    cart=cart_id,
+                    value=str(value),
+                ),
+            )
+        if cart["order"] is not None:
+            add(
+                cart["order"],
+                "event",
+                payload=order_event(
+                    f"{cart_id}-o",
+                    at=cart["order"],
+                    shopper=shopper,
+                    order=f"order-{n}",
+                    cart=cart_id,
+                    value=str(cart["order_value"]),
+                ),
+            )
+        carts.append(cart)
+
+    for n in range(20):
+        at = DAY + timedelta(hours=8 + rng.random() * 14)
+        score = rng.randint(0, 10)
+        channel = rng.choice(("sms", "webchat"))
+        nps.append((at, channel, score))
+        add(at, "nps", shopper=f"panel-{n}", channel=channel, score=score)
+
+    tick = DAY
+    while tick < DAY + timedelta(days=1):
+        add(tick, "sweep")
+        tick += SWEEP_EVERY
+    actions.sort()
+    return Day(actions, conversations, carts, tickets, nps, ces)
+
+
+def first_sweep_after(moment: datetime) -> datetime:
+    """The first sweep tick at or after `moment`."""
+    ticks = -(-(moment - DAY) // SWEEP_EVERY)
+    return DAY + ticks * SWEEP_EVERY
+
+
+class DayRunner:
+    """Plays a day against an application (its Flask client, conversation and engagement)."""
+
+    def __init__(self, *, client: Any, application: Any, clock: FakeClock, agent: Any) -> None:
+        self.client = client
+        self.application = application
+        self.clock = clock
+        self.agent = agent
+        self.tickets: dict[str, str] = {}
+
+    def run(self, day: Day) -> None:
+        for action in day.actions:
+            self.clock.set(action.at)
+            getattr(self, f"_{action.kind}")(**action.data)
+
+    def _event(self, payload: dict[str, Any]) -> None:
+        body, headers = signed(self.application.engage.secret, payload, at=self.clock.now())
+        answer = self.client.post("/events", data=body, headers=headers)
+        assert answer.status_code == 202, answer.json
+
+    def _sweep(self) -> None:
+        self.application.engage.sweep()
+
+    def _conversation(
+        self, *, id: str, shopper: str, channel: str, script: str, at: datetime
+    ) -> None:
+        state = DialogueState()
+        for text in SCRIPTS[script]:
+            turn = Turn(channel=channel, shopper_id=shopper, conversation_id=id, text=text)
+            reply, state, _ = self.application.conversation.handle(turn, state)
+            self.clock.advance(seconds=5)
+            if reply.handoff is not None:
+                self.tickets[id] = reply.handoff.ticket_id
+        self.application.conversations.save(id, state.to_dict())
+        if script == "handoff":
+            assert id in self.tickets, f"{id}: no ticket after asking for a person"
+
+    def _claim(self, *, conversation_id: str) -> None:
+        self.agent.claim(self.tickets[conversation_id])
+
+    def _resolve(self, *, conversation_id: str, csat: int | None) -> None:
+        self.agent.resolve(self.tickets[conversation_id], csat=csat)
+
+    def _survey(self, shopper: str, kind: str, conversation_id: str = "") -> str:
+        for record in reversed(self.application.engage.records.query("survey", shopper_id=shopper)):
+            if (
+                record.doc.get("survey") == kind
+                and record.doc.get("score") is None
+                and (not conversation_id or record.doc.get("conversation_id") == conversation_id)
+            ):
+                return record.record_id
+        raise AssertionError(f"no open {kind} survey for {shopper} {conversation_id}")
+
+    def _answer(self, survey_id: str, score: int) -> None:
+        answer = self.client.post(f"/surveys/{survey_id}", json={"score": score})
+        assert answer.status_code == 200, answer.json
+
+    def _ces(self, *, conversation_id: str, shopper: str, score: int) -> None:
+        self._answer(self._survey(shopper, "ces", conversation_id), score)
+
+    def _nps(self, *, shopper: str, channel: str, score: int) -> None:
+        survey_id = self.application.engage.surveys.ask("nps", shopper_id=shopper, channel=channel)
+        self._answer(survey_id, score)
