@@ -8,9 +8,12 @@ endpoints (`POST /events`, `/surveys/<id>`) and its conversation, desk hooks and
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from skill.core.model import Turn
@@ -24,6 +27,9 @@ SCRIPTS: dict[str, list[str]] = {
     "handoff": ["I want to talk to a person"],
     "feedback": ["I have some feedback: you should stock linen bedding"],
 }
+WISHES = ("linen bedding", "kids' raincoats", "vegan leather boots", "bamboo towels")
+# NPS answers as shops tend to see them: mostly 7-10, a tail of detractors.
+NPS_SCORES = (10, 10, 10, 9, 9, 9, 9, 8, 8, 7, 6, 5, 3, 0)
 SWEEP_EVERY = timedelta(minutes=5)
 
 
@@ -50,8 +56,8 @@ def generate(seed: int = 7) -> Day:
     actions: list[Action] = []
     counter = iter(range(1_000_000))
 
-    def add(at: datetime, kind: str, **data: Any) -> None:
-        actions.append(Action(at, next(counter), kind, data))
+    def add(moment: datetime, kind: str, **data: Any) -> None:
+        actions.append(Action(moment, next(counter), kind, data))
 
     conversations, carts, tickets = [], [], []
     nps: list[tuple[datetime, str, int]] = []
@@ -66,9 +72,10 @@ def generate(seed: int = 7) -> Day:
             "channel": channel,
             "script": script,
             "at": at,
+            "wish": rng.choice(WISHES),
         }
         conversations.append(conversation)
-        add(at, "conversation", **conversation)
+        add(at, "conversation", **{k: v for k, v in conversation.items() if k != "at"})
         if script == "handoff":
             claim = at + timedelta(minutes=rng.randint(1, 20))
             resolve = claim + timedelta(seconds=rng.randint(120, 1500))
@@ -172,7 +179,7 @@ def generate(seed: int = 7) -> Day:
 
     for n in range(20):
         at = DAY + timedelta(hours=8 + rng.random() * 14)
-        score = rng.randint(0, 10)
+        score = rng.choice(NPS_SCORES)
         channel = rng.choice(("sms", "webchat"))
         nps.append((at, channel, score))
         add(at, "nps", shopper=f"panel-{n}", channel=channel, score=score)
@@ -214,11 +221,10 @@ class DayRunner:
     def _sweep(self) -> None:
         self.application.engage.sweep()
 
-    def _conversation(
-        self, *, id: str, shopper: str, channel: str, script: str, at: datetime
-    ) -> None:
+    def _conversation(self, *, id: str, shopper: str, channel: str, script: str, wish: str) -> None:
         state = DialogueState()
-        for text in SCRIPTS[script]:
+        for line in SCRIPTS[script]:
+            text = line.replace("linen bedding", wish)
             turn = Turn(channel=channel, shopper_id=shopper, conversation_id=id, text=text)
             reply, state, _ = self.application.conversation.handle(turn, state)
             self.clock.advance(seconds=5)
@@ -254,3 +260,111 @@ class DayRunner:
     def _nps(self, *, shopper: str, channel: str, score: int) -> None:
         survey_id = self.application.engage.surveys.ask("nps", shopper_id=shopper, channel=channel)
         self._answer(survey_id, score)
+
+
+class EngageHooksAgent:
+    """An agent working tickets through the desk hooks the engagement layer offers."""
+
+    def __init__(self, application: Any) -> None:
+        self.application = application
+
+    def claim(self, ticket_id: str) -> None:
+        self.application.engage.tracker.ticket_claimed(ticket_id, agent="sam")
+
+    def resolve(self, ticket_id: str, *, csat: int | None) -> None:
+        engage = self.application.engage
+        ticket = engage.tracker.ticket_resolved(ticket_id)
+        assert ticket is not None, ticket_id
+        if csat is not None:
+            engage.surveys.record_answer(
+                "csat",
+                csat,
+                shopper_id=ticket.shopper_id,
+                channel=str(ticket.doc.get("channel")),
+                ticket_id=ticket_id,
+            )
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def expected_figures(day: Day) -> dict[str, Any]:
+    """The figures computed from the day's raw actions alone, by the documented definitions."""
+    conversations = day.conversations
+    handoffs = [c for c in conversations if c["script"] == "handoff"]
+    csat = [t["csat"] for t in day.tickets if t["csat"] is not None]
+    nps = [score for _, _, score in day.nps]
+    ces = [score for _, _, score in day.ces]
+    handle = [(t["resolve"] - t["claim"]).total_seconds() for t in day.tickets]
+    outreached, recovered, revenue = 0, 0, Decimal("0")
+    abandoned = 0
+    for cart in day.carts:
+        checkout = cart["checkout"]
+        abandoned += cart["order"] is None
+        quiet = checkout + timedelta(seconds=180)
+        paid_in_time = cart["payment"] is not None and cart["payment"] < quiet
+        if cart["value"] < 50 or paid_in_time:
+            continue
+        outreached += 1
+        sent = first_sweep_after(quiet)
+        order = cart["order"]
+        if order is not None and sent <= order <= sent + timedelta(hours=24):
+            recovered += 1
+            revenue += cart["order_value"]
+    promoters = sum(s >= 9 for s in nps)
+    detractors = sum(s <= 6 for s in nps)
+    channels: dict[str, dict[str, int]] = {}
+    for c in conversations:
+        entry = channels.setdefault(c["channel"], {"conversations": 0, "handoffs": 0})
+        entry["conversations"] += 1
+        entry["handoffs"] += c["script"] == "handoff"
+    hours: dict[int, int] = {}
+    for c in conversations:
+        hours[c["at"].hour] = hours.get(c["at"].hour, 0) + 1
+    return {
+        "conversations": len(conversations),
+        "handoffs": len(handoffs),
+        "first_level_resolution": _rate(len(conversations) - len(handoffs), len(conversations)),
+        "handoff_rate": _rate(len(handoffs), len(conversations)),
+        "average_handle_time_s": sum(handle) / len(handle),
+        "nps": 100 * (promoters - detractors) / len(nps),
+        "csat": 100 * sum(s >= 4 for s in csat) / len(csat),
+        "csat_responses": len(csat),
+        "ces": sum(ces) / len(ces),
+        "checkouts_started": len(day.carts),
+        "cart_abandonment_rate": abandoned / len(day.carts),
+        "outreaches": outreached,
+        "carts_recovered": recovered,
+        "recovery_rate": _rate(recovered, outreached),
+        "revenue_recovered": revenue,
+        "channels": channels,
+        "conversations_by_hour": hours,
+    }
+
+
+@contextmanager
+def play_day(data_dir: Path, catalog: Any, parser: Any) -> Iterator[tuple[Day, Any, Any]]:
+    """Build the application on a fake clock, play the day, yield (day, application, client)."""
+    from skill.bootstrap import build
+    from skill.engage.web import DASHBOARD_GUARD
+    from skill.settings import Settings
+    from skill.web import create_app
+
+    clock = FakeClock(DAY)
+    settings = Settings(data_dir=data_dir, dev_unverified=True)
+    application = build(settings, catalog=catalog, parser=parser, clock=clock)
+    app = create_app(application=application)
+    app.extensions[DASHBOARD_GUARD] = lambda: None
+    client = app.test_client()
+    day = generate()
+    try:
+        DayRunner(
+            client=client,
+            application=application,
+            clock=clock,
+            agent=EngageHooksAgent(application),
+        ).run(day)
+        yield day, application, client
+    finally:
+        application.close()

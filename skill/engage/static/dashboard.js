@@ -37,7 +37,7 @@ function render(data) {
     "kpi-aht": duration(data.average_handle_time_s),
     "kpi-abandonment": percent(data.cart_abandonment_rate),
     "kpi-recovery": percent(data.recovery_rate),
-    "kpi-revenue": `$${Number(data.revenue_recovered).toFixed(2)}`,
+    "kpi-revenue": `$${Number(data.revenue_recovered).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`,
     "kpi-conversations": String(data.conversations),
   };
   for (const [id, text] of Object.entries(kpis)) document.getElementById(id).textContent = text;
@@ -105,7 +105,12 @@ async function load() {
   const status = document.getElementById("status");
   const period = document.getElementById("period").value;
   const params = new URLSearchParams(window.location.search);
-  if (!params.has("since")) params.set("since", period);
+  if (!params.has("since") || period !== "custom") {
+    if (period !== "custom") {
+      params.delete("until");
+      params.set("since", period);
+    }
+  }
   try {
     const response = await fetch(`metrics.json?${params}`, { credentials: "same-origin" });
     const data = await response.json();
@@ -118,6 +123,11 @@ async function load() {
     status.textContent = `Could not load the figures: ${error.message}`;
     status.className = "error";
   }
+}
+
+if (new URLSearchParams(window.location.search).has("since")) {
+  const custom = new Option("as in the address", "custom", true, true);
+  document.getElementById("period").add(custom);
 }
 
 document.getElementById("period").addEventListener("change", () => {
