@@ -11,6 +11,8 @@ from skill.channels.tokens import TokenSigner
 from skill.core.context import Services
 from skill.core.conversation import Conversation
 from skill.core.ports import ConversationStore, HandoffDesk, Parser
+from skill.desk.service import Desk
+from skill.desk.wiring import build_desk
 from skill.settings import Settings
 from skill.store.registry import StateBackend, open_state
 
@@ -36,6 +38,9 @@ class Application:
     desk: HandoffDesk
     conversations: ConversationStore
     token_signer: TokenSigner
+    # The embedded desk (tickets, agents, /desk pages); Chatwoot's adapter when that is selected.
+    agent_desk: Desk
+    chatwoot: Any = None
     closers: list[Any] = field(default_factory=list)
 
     def close(self) -> None:
@@ -71,6 +76,12 @@ def build_verifier(settings: Settings) -> AlexaRequestVerifier | None:
     return AlexaRequestVerifier(skill_id=settings.skill_id)
 
 
+def build_state_and_desk(settings: Settings) -> tuple[Desk, list[Any]]:
+    """Only the state store and the desk (for desk commands): no catalog or parser loaded."""
+    state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
+    return build_desk(settings, state).desk, list(state.closers)
+
+
 def build(
     settings: Settings | None = None,
     *,
@@ -90,12 +101,13 @@ def build(
         parser = load_parser(settings, catalog)
     state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
     closers.extend(state.closers)
+    wired_desk = build_desk(settings, state)
     services = Services(
         parser=parser,
         catalog=catalog,
         orders=state.orders,
-        desk=state.desk,
-        outbox=state.outbox,
+        desk=wired_desk.port,
+        outbox=wired_desk.outbox,
         shoppers=state.shoppers,
         skill_name=settings.skill_name,
     )
@@ -113,8 +125,10 @@ def build(
         verifier=verifier,
         catalog=catalog,
         state=state,
-        outbox=state.outbox,
-        desk=state.desk,
+        outbox=wired_desk.outbox,
+        desk=wired_desk.port,
+        agent_desk=wired_desk.desk,
+        chatwoot=wired_desk.chatwoot,
         conversations=state.conversations,
         token_signer=TokenSigner.from_data_dir(settings.data_dir, configured=settings.secret_key),
         closers=closers,

@@ -27,6 +27,15 @@ def _serve(args: argparse.Namespace) -> int:
     for rule, label in (("/simulator", "Simulator"), ("/desk", "Agent desk")):
         if any(r.rule == rule for r in app.url_map.iter_rules()):
             lines.append(f"  {label:<15} {base}{rule}")
+    if any(r.rule == "/desk" for r in app.url_map.iter_rules()):
+        lines.append(f"  {'Web chat':<15} {base}/chat")
+        if settings.production:
+            lines.append("  Desk agents: create them with `ambient-shop desk add-agent`")
+        else:
+            password = wired.agent_desk.reset_demo_agent()
+            lines.append(
+                f"  Demo desk login: demo / {password}  (new each start; not in production)"
+            )
     if wired.verifier is None:
         lines.append("  WARNING: Alexa request verification is OFF (AMBIENT_SHOP_DEV_UNVERIFIED=1)")
     print("\n".join(lines), flush=True)
@@ -93,11 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     from catalog_adapter.cli import register_cli as register_catalog
     from nlu.cli import register_cli as register_nlu
+    from skill.desk.cli import register_cli as register_desk
     from skill.simulator.cli import register_cli as register_simulator
 
     register_nlu(commands)
     register_catalog(commands)
     register_simulator(commands)
+    register_desk(commands)
     return parser
 
 

@@ -79,7 +79,17 @@ class HandoffRequest:
 
 
 class HandoffDesk(Protocol):
-    def open_ticket(self, request: HandoffRequest) -> str: ...
+    def open_ticket(self, request: HandoffRequest) -> str:
+        """Store the ticket durably (idempotent per conversation); returns its id."""
+        ...
+
+    def relay(self, conversation_id: str, text: str) -> str | None:
+        """Pass the shopper's words to the person holding the conversation.
+
+        Returns the ticket's state ("waiting", "assigned", "transferred") while a person holds
+        or is about to hold it, and None once it is closed: then the assistant answers again.
+        """
+        ...
 
 
 class Outbox(Protocol):

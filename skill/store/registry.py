@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skill.core.ports import ConversationStore, HandoffDesk, OrderService, ShopperStore
+from skill.core.ports import ConversationStore, OrderService, ShopperStore
 from skill.errors import SettingsError
 
 
@@ -18,7 +18,8 @@ class StateBackend:
     name: str
     shoppers: ShopperStore
     conversations: ConversationStore
-    desk: HandoffDesk
+    # Tickets, message streams, agents and sessions of the agent desk (skill.desk.store.DeskStore).
+    desk_store: Any
     outbox: Any
     orders: OrderService
     closers: list[Any] = field(default_factory=list)
@@ -42,7 +43,7 @@ def register(name: str, *, scheme: str) -> Callable[[StateFactory], StateFactory
 
 @register("sqlite.v1", scheme="sqlite")
 def _sqlite(url: str, data_dir: Path) -> StateBackend:
-    from skill.desk.tickets import SqliteTicketDesk
+    from skill.desk.store import SqliteDeskStore
     from skill.store.demo_orders import DemoOrderService
     from skill.store.sqlite import (
         SqliteConversationStore,
@@ -56,7 +57,7 @@ def _sqlite(url: str, data_dir: Path) -> StateBackend:
         name="sqlite.v1",
         shoppers=SqliteShopperStore(database),
         conversations=SqliteConversationStore(database),
-        desk=SqliteTicketDesk(database),
+        desk_store=SqliteDeskStore(database),
         outbox=SqliteOutbox(database),
         orders=DemoOrderService(database),
         closers=[database],
@@ -69,13 +70,13 @@ def _dynamodb(url: str, data_dir: Path) -> StateBackend:
         import boto3
     except ImportError as e:
         raise SettingsError("DynamoDB state needs boto3: pip install 'ambient-shop[aws]'") from e
+    from skill.desk.dynamo_store import DynamoDeskStore
     from skill.store.demo_orders import DemoOrderService
     from skill.store.dynamodb import (
         DynamoConversationStore,
         DynamoOutbox,
         DynamoShopperStore,
         DynamoTables,
-        DynamoTicketDesk,
         parse_dynamodb_url,
     )
     from skill.store.sqlite import SqliteDatabase
@@ -91,7 +92,7 @@ def _dynamodb(url: str, data_dir: Path) -> StateBackend:
         name="dynamodb.v1",
         shoppers=DynamoShopperStore(tables),
         conversations=DynamoConversationStore(tables),
-        desk=DynamoTicketDesk(tables),
+        desk_store=DynamoDeskStore(tables),
         outbox=DynamoOutbox(tables),
         orders=DemoOrderService(orders_db),
         closers=[orders_db],

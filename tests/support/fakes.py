@@ -162,10 +162,17 @@ class RecordingOutbox:
 class RecordingDesk:
     def __init__(self) -> None:
         self.requests: list[HandoffRequest] = []
+        self.relayed: list[tuple[str, str]] = []
+        self.closed: set[str] = set()
 
     def open_ticket(self, request: HandoffRequest) -> str:
         self.requests.append(request)
         return f"T-{len(self.requests)}"
+
+    def relay(self, conversation_id: str, text: str) -> str | None:
+        self.relayed.append((conversation_id, text))
+        open_ids = {r.conversation_id for r in self.requests} - self.closed
+        return "assigned" if conversation_id in open_ids else None
 
 
 def services(catalog: FakeCatalog, parser: FakeParser) -> Services:
