@@ -232,7 +232,7 @@ def account_help(ctx: PolicyContext) -> Outcome:
     return offer_person(
         ctx,
         lead="Account, payment and address changes need a secure check I can't do by voice.",
-        reason="policy",
+        reason="account help",
     )
 
 
