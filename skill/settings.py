@@ -71,7 +71,7 @@ class Settings:
     chatwoot_webhook_secret: str | None = None
     # Text messages: None keeps them in the outbox table; "sns://?region=..&endpoint_url=.." sends.
     sms_url: str | None = None
-    # Offer limits per role, "agent:15:10,supervisor:50:25" (max shipping waived $, max discount %).
+    # Offer limits per role, "agent:10:10,supervisor:50:25" (max shipping waived $, max discount %).
     desk_autonomy: str | None = None
 
     @classmethod

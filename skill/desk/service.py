@@ -63,7 +63,7 @@ class Autonomy:
 
 
 DEFAULT_AUTONOMY: Mapping[Role, Autonomy] = {
-    "agent": Autonomy(max_shipping_waiver=Decimal("15"), max_discount_percent=10),
+    "agent": Autonomy(max_shipping_waiver=Decimal("10"), max_discount_percent=10),
     "supervisor": Autonomy(max_shipping_waiver=Decimal("50"), max_discount_percent=25),
 }
 
