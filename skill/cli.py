@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from skill.errors import AmbientShopError
 
@@ -63,6 +64,13 @@ def _skill_package_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_desk() -> tuple[Any, list[Any]]:
+    from skill.bootstrap import build_state_and_desk
+    from skill.settings import Settings
+
+    return build_state_and_desk(Settings.from_env())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ambient-shop",
@@ -108,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_nlu(commands)
     register_catalog(commands)
     register_simulator(commands)
-    register_desk(commands)
+    register_desk(commands, open_desk=_open_desk)
     return parser
 
 
@@ -119,10 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    # Subcommands registered by the parser's package name their entry `func`; ours `run`.
-    command = getattr(args, "run", None) or args.func
     try:
-        return int(command(args) or 0)
+        return int(args.run(args) or 0)
     except AmbientShopError as e:
         print(f"ambient-shop: error: {e}", file=sys.stderr)
         return 2

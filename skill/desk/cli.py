@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Callable
 from typing import Any
 
 
 def _add_agent(args: argparse.Namespace) -> int:
-    from skill.bootstrap import build_state_and_desk
     from skill.desk.passwords import random_password
-    from skill.settings import Settings
 
     generated = False
     if args.password_stdin:
@@ -22,7 +21,7 @@ def _add_agent(args: argparse.Namespace) -> int:
         password = ""
     if not password:
         password, generated = random_password(), True
-    desk, closers = build_state_and_desk(Settings.from_env())
+    desk, closers = args.open_desk()
     try:
         agent = desk.add_agent(
             args.username, password, role=args.role, display_name=args.name or ""
@@ -36,7 +35,8 @@ def _add_agent(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_cli(commands: Any) -> None:
+def register_cli(commands: Any, *, open_desk: Callable[[], tuple[Any, list[Any]]]) -> None:
+    """`open_desk` comes from the composition root: the desk on the configured state store."""
     desk = commands.add_parser("desk", help="agent desk tools (create agents)")
     desk_commands = desk.add_subparsers(dest="desk_command", required=True)
     add = desk_commands.add_parser(
@@ -52,4 +52,4 @@ def register_cli(commands: Any) -> None:
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
-    add.set_defaults(run=_add_agent)
+    add.set_defaults(run=_add_agent, open_desk=open_desk)

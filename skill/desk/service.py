@@ -173,7 +173,7 @@ class Desk:
         channel: str = "sms",
     ) -> str:
         """Open a desk task without a conversation (e.g. help for a shopper stuck at checkout)."""
-        from skill.core.ports import HandoffRequest
+        from skill.core.model import HandoffRequest
 
         request = HandoffRequest(
             conversation_id=f"task-{secrets.token_hex(8)}",

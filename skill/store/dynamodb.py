@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from skill.core.model import OutboundMessage
 from skill.errors import SettingsError, StateStoreError
 from skill.store.sqlite import now_iso
 
@@ -146,17 +147,17 @@ class DynamoOutbox:
         )
         return message_id
 
-    def messages(self, *, shopper_id: str | None = None, limit: int = 50) -> list[dict[str, str]]:
+    def messages(self, *, shopper_id: str | None = None, limit: int = 50) -> list[OutboundMessage]:
         items = _call("outbox scan", self._table.scan).get("Items", [])
         rows = [
-            {
-                "message_id": str(i["id"]),
-                "shopper_id": str(i.get("shopper_id", "")),
-                "channel": str(i.get("channel", "")),
-                "body": str(i.get("body", "")),
-                "link": str(i.get("link", "")),
-                "created_at": str(i.get("created_at", "")),
-            }
+            OutboundMessage(
+                message_id=str(i["id"]),
+                shopper_id=str(i.get("shopper_id", "")),
+                channel=str(i.get("channel", "")),
+                body=str(i.get("body", "")),
+                link=str(i.get("link", "")),
+                created_at=str(i.get("created_at", "")),
+            )
             for i in items
             if i.get("kind") == "outbound_message"
             and (shopper_id is None or i.get("shopper_id") == shopper_id)

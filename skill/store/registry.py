@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from skill.core.ports import ConversationStore, OrderService, ShopperStore
+from skill.core.ports import ConversationStore, OrderService, Outbox, ShopperStore
 from skill.errors import SettingsError
+
+
+class Closeable(Protocol):
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -20,9 +24,9 @@ class StateBackend:
     conversations: ConversationStore
     # Tickets, message streams, agents and sessions of the agent desk (skill.desk.store.DeskStore).
     desk_store: Any
-    outbox: Any
+    outbox: Outbox
     orders: OrderService
-    closers: list[Any] = field(default_factory=list)
+    closers: list[Closeable] = field(default_factory=list)
 
 
 StateFactory = Callable[[str, Path], StateBackend]
@@ -43,8 +47,8 @@ def register(name: str, *, scheme: str) -> Callable[[StateFactory], StateFactory
 
 @register("sqlite.v1", scheme="sqlite")
 def _sqlite(url: str, data_dir: Path) -> StateBackend:
-    from skill.desk.store import SqliteDeskStore
     from skill.store.demo_orders import DemoOrderService
+    from skill.store.desk_sqlite import SqliteDeskStore
     from skill.store.sqlite import (
         SqliteConversationStore,
         SqliteDatabase,
@@ -70,8 +74,8 @@ def _dynamodb(url: str, data_dir: Path) -> StateBackend:
         import boto3
     except ImportError as e:
         raise SettingsError("DynamoDB state needs boto3: pip install 'ambient-shop[aws]'") from e
-    from skill.desk.dynamo_store import DynamoDeskStore
     from skill.store.demo_orders import DemoOrderService
+    from skill.store.desk_dynamodb import DynamoDeskStore
     from skill.store.dynamodb import (
         DynamoConversationStore,
         DynamoOutbox,

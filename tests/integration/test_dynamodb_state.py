@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from skill.core.ports import HandoffRequest
+from skill.core.model import HandoffRequest
 from tests.conftest import TEST_SKILL_ID
 from tests.support.alexa_signing import alexa_envelope
 from tests.support.moto import moto_server
@@ -45,7 +45,7 @@ def test_stores_round_trip(state_url, tmp_path):
     assert state.shoppers.load("nobody") == {}
     state.conversations.save("c1", {"version": 1, "results": ["a"]})
     assert state.conversations.load("c1") == {"version": 1, "results": ["a"]}
-    from skill.desk.wiring import build_desk
+    from skill.bootstrap import build_desk
     from skill.settings import Settings
 
     desk = build_desk(Settings(data_dir=tmp_path), state).desk

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from skill.core.ports import HandoffRequest
+from skill.core.model import HandoffRequest
 from skill.settings import Settings
 
 PASSWORD = "correct horse battery"

@@ -14,8 +14,7 @@ from typing import Any
 
 from nlu.contract import Parse
 from skill.core.context import Outcome, PolicyContext, Services
-from skill.core.model import Card, HandoffNotice, Reply, Turn
-from skill.core.ports import HandoffRequest
+from skill.core.model import Card, HandoffNotice, HandoffRequest, Reply, Turn
 from skill.core.state import DialogueState
 from skill.errors import AmbientShopError, HandoffFailed
 
