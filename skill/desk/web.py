@@ -115,7 +115,8 @@ def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         session: DeskSession | None = g.desk_session
         if session is None:
-            if request.method == "GET" and not _wants_json() and "/events/" not in request.path:
+            machine = _wants_json() or "/events/" in request.path or "/api/" in request.path
+            if request.method == "GET" and not machine:
                 return redirect(url_for("desk.login", next=request.path))
             return _refuse(401, "sign in to the desk first")
         if request.method == "POST":
