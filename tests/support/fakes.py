@@ -10,6 +10,7 @@ from typing import Any
 from catalog_adapter.errors import CatalogUnavailable
 from catalog_adapter.models import (
     Appearance,
+    CatalogHealth,
     Money,
     Product,
     ProductQuery,
@@ -132,6 +133,9 @@ class FakeCatalog:
 
     def vocabulary(self) -> dict[str, list[str]]:
         return {"brands": sorted({p.brand for p in self.products if p.brand})}
+
+    def health(self) -> CatalogHealth:
+        return CatalogHealth(ok=not self.down, detail="catalog is down" if self.down else "fake")
 
     def close(self) -> None:
         return None
