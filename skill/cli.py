@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from skill.errors import AmbientShopError
 
@@ -35,6 +36,15 @@ def _serve(args: argparse.Namespace) -> int:
     ):
         if any(r.rule == rule for r in app.url_map.iter_rules()):
             lines.append(f"  {label:<15} {base}{rule}")
+    if any(r.rule == "/desk" for r in app.url_map.iter_rules()):
+        lines.append(f"  {'Web chat':<15} {base}/chat")
+        if settings.production:
+            lines.append("  Desk agents: create them with `ambient-shop desk add-agent`")
+        else:
+            password = wired.agent_desk.reset_demo_agent()
+            lines.append(
+                f"  Demo desk login: demo / {password}  (new each start; not in production)"
+            )
     if wired.verifier is None:
         lines.append("  WARNING: Alexa request verification is OFF (AMBIENT_SHOP_DEV_UNVERIFIED=1)")
     print("\n".join(lines), flush=True)
@@ -60,6 +70,13 @@ def _skill_package_build(args: argparse.Namespace) -> int:
     path.write_text(fresh, encoding="utf-8")
     print(f"wrote {path}")
     return 0
+
+
+def _open_desk() -> tuple[Any, list[Any]]:
+    from skill.bootstrap import build_state_and_desk
+    from skill.settings import Settings
+
+    return build_state_and_desk(Settings.from_env())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,12 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     from catalog_adapter.cli import register_cli as register_catalog
     from nlu.cli import register_cli as register_nlu
+    from skill.desk.cli import register_cli as register_desk
     from skill.engage.cli import register_cli as register_engage
     from skill.simulator.cli import register_cli as register_simulator
 
     register_nlu(commands)
     register_catalog(commands)
     register_simulator(commands)
+    register_desk(commands, open_desk=_open_desk)
     from skill.bootstrap import open_engage
 
     register_engage(commands, open_engage=open_engage)

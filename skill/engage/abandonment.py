@@ -13,7 +13,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from skill.core.ports import HandoffDesk, HandoffRequest, Outbox, ShopperStore
+from skill.core.model import HandoffRequest
+from skill.core.ports import HandoffDesk, Outbox, ShopperStore
 from skill.engage.config import EngageSettings
 from skill.engage.profiles import allows_alexa_notifications, is_reachable_by_sms
 from skill.engage.records import Clock, EngageRecords, Record, iso, parse_iso
@@ -163,6 +164,16 @@ class AbandonmentWatcher:
                     reason=DESK_REASON,
                     transcript=({"shopper": "", "assistant": text},) if channels else (),
                     context={
+                        # The desk's own cart shape, so its queue shows value and priority.
+                        "cart_lines": [
+                            {
+                                "product_id": item.get("product_id"),
+                                "title": item.get("title"),
+                                "quantity": item.get("quantity", 1),
+                                "price": item.get("unit_price", "0"),
+                            }
+                            for item in cart.doc.get("items") or []
+                        ],
                         "proactive": True,
                         "cart_id": cart.record_id,
                         "cart": dict(cart.doc),

@@ -142,18 +142,29 @@ class DynamoShopperEraser:
         from boto3.dynamodb.conditions import Attr
 
         removed: dict[str, int] = {}
-        for kind in TABLE_KINDS:
+        ticket_streams: list[str] = []
+        # Tickets first: their message streams live in the state table.
+        for kind in ("tickets", *[k for k in TABLE_KINDS if k != "tickets"]):
             table = self._tables[kind]
             keys: list[str] = []
             if kind == "profiles":
                 keys.append(shopper_id)
             elif kind == "state":
                 keys.extend(conversation_ids)
+                keys.append(f"desk-stream#shopper:{shopper_id}")
+                keys.extend(f"desk-link#conversation:{c}" for c in conversation_ids)
+            elif kind == "tickets":
+                for item in _scan(table):
+                    if _doc_shopper(item) == shopper_id or item.get("shopper_id") == shopper_id:
+                        keys.append(str(item["id"]))
+                ticket_streams.extend(f"desk-stream#ticket:{key}" for key in keys)
             else:
                 condition = Attr("shopper_id").eq(shopper_id)
                 if kind == "events":
                     condition &= Attr("kind").ne(ITEM_KIND)
                 keys.extend(str(i["id"]) for i in _scan(table, FilterExpression=condition))
+            if kind == "state":
+                keys.extend(ticket_streams)
             count = 0
             for key in keys:
                 try:
@@ -164,3 +175,11 @@ class DynamoShopperEraser:
             if count:
                 removed[kind] = count
         return removed
+
+
+def _doc_shopper(item: dict[str, Any]) -> str | None:
+    try:
+        doc = json.loads(str(item.get("doc", "{}")))
+    except json.JSONDecodeError:
+        return None
+    return doc.get("shopper_id") if isinstance(doc, dict) else None

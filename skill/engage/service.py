@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -68,6 +69,36 @@ class Engage:
             "birthday_rewards": self.birthday_rewards(),
             "nps_asked": self.schedule_nps(),
         }
+
+    # Desk hooks (skill.desk.service.Hooks): handle time and CSAT for the CX numbers.
+    def desk_ticket_claimed(self, ticket: Mapping[str, Any]) -> None:
+        self._ensure_ticket(ticket)
+        self.tracker.ticket_claimed(str(ticket["ticket_id"]), agent=str(ticket.get("owner") or ""))
+
+    def desk_ticket_closed(self, ticket: Mapping[str, Any]) -> None:
+        self._ensure_ticket(ticket)
+        self.tracker.ticket_resolved(
+            str(ticket["ticket_id"]), outcome=str(ticket.get("status") or "resolved")
+        )
+
+    def desk_csat(self, ticket: Mapping[str, Any], score: int) -> None:
+        self.surveys.record_answer(
+            "csat",
+            score,
+            shopper_id=str(ticket.get("shopper_id", "")),
+            channel=str(ticket.get("channel", "")),
+            conversation_id=str(ticket.get("conversation_id", "")),
+            ticket_id=str(ticket["ticket_id"]),
+        )
+
+    def _ensure_ticket(self, ticket: Mapping[str, Any]) -> None:
+        """Tickets the conversation did not open (desk tasks) are counted from their first hook."""
+        self.tracker.ticket_opened(
+            str(ticket["ticket_id"]),
+            conversation_id=str(ticket.get("conversation_id", "")),
+            shopper_id=str(ticket.get("shopper_id", "")),
+            channel=str(ticket.get("channel", "")),
+        )
 
     def maybe_sweep(self) -> dict[str, Any] | None:
         """Sweep unless another process already swept in this interval (a stored claim)."""
@@ -161,6 +192,13 @@ class Engage:
                 records[kind] = [{"id": r.record_id, "at": r.at, **r.doc} for r in found]
         tickets = getattr(self.desk, "tickets", None)
         messages = getattr(self.outbox, "messages", None)
+        live = getattr(self.outbox, "live", None)
+        desk_store = getattr(self.desk, "store", None)
+        own_tickets = (
+            [t for t in tickets(limit=10_000) if t.get("shopper_id") == shopper_id]
+            if tickets
+            else []
+        )
         return {
             "shopper_id": shopper_id,
             "erased": self.intake.is_erased(shopper_id),
@@ -169,10 +207,12 @@ class Engage:
             "conversation_state": {
                 cid: conversations.load(cid) for cid in self.tracker.conversation_ids(shopper_id)
             },
-            "tickets": [t for t in tickets(limit=10_000) if t.get("shopper_id") == shopper_id]
-            if tickets
-            else [],
+            "tickets": [
+                {**t, "messages": desk_store.read(f"ticket:{t['ticket_id']}")} if desk_store else t
+                for t in own_tickets
+            ],
             "messages": messages(shopper_id=shopper_id, limit=10_000) if messages else [],
+            "web_chat_messages": live(shopper_id) if live else [],
         }
 
     def erase(self, shopper_id: str) -> dict[str, int]:
@@ -238,7 +278,12 @@ def build_engage(
 
 
 def engage_for_state(
-    settings: Any, state: Any, *, desk: HandoffDesk, clock: Clock | None = None
+    settings: Any,
+    state: Any,
+    *,
+    desk: HandoffDesk,
+    outbox: Outbox | None = None,
+    clock: Clock | None = None,
 ) -> Engage:
     """Engagement services over an opened state back end (`skill.store.registry.open_state`)."""
     return build_engage(
@@ -247,7 +292,7 @@ def engage_for_state(
         records=state.engage_records,
         eraser=state.eraser,
         shoppers=state.shoppers,
-        outbox=state.outbox,
+        outbox=outbox or state.outbox,
         desk=desk,
         skill_name=settings.skill_name,
         clock=clock,

@@ -118,11 +118,13 @@ class SqliteShopperEraser:
     def erase(self, shopper_id: str, *, conversation_ids: list[str]) -> dict[str, int]:
         removed: dict[str, int] = {}
         with self._db.cursor() as cur:
+            removed.update(_erase_desk(cur, shopper_id, conversation_ids))
             tables = [
                 name
                 for (name,) in cur.execute(
                     "SELECT name FROM sqlite_master WHERE type = 'table' "
-                    "AND name NOT LIKE 'sqlite_%' AND name != 'engage_records'"
+                    "AND name NOT LIKE 'sqlite_%' AND name != 'engage_records' "
+                    "AND name NOT LIKE 'desk_%'"
                 ).fetchall()
             ]
             for table in tables:
@@ -141,3 +143,34 @@ class SqliteShopperEraser:
                 if count:
                     removed[table] = count
         return removed
+
+
+def _erase_desk(cur: Any, shopper_id: str, conversation_ids: list[str]) -> dict[str, int]:
+    """The desk keeps tickets as documents: find the shopper's by the document's shopper_id."""
+    tables = {row[0] for row in cur.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "desk_tickets" not in tables:
+        return {}
+    ticket_ids = [
+        ticket_id
+        for (ticket_id,) in cur.execute(
+            "SELECT ticket_id FROM desk_tickets WHERE json_extract(doc, '$.shopper_id') = ?",
+            (shopper_id,),
+        ).fetchall()
+    ]
+    removed: dict[str, int] = {}
+    if ticket_ids:
+        marks = ",".join("?" * len(ticket_ids))
+        cur.execute(f"DELETE FROM desk_tickets WHERE ticket_id IN ({marks})", ticket_ids)
+        removed["desk_tickets"] = cur.rowcount
+    streams = [f"ticket:{t}" for t in ticket_ids] + [f"shopper:{shopper_id}"]
+    marks = ",".join("?" * len(streams))
+    cur.execute(f"DELETE FROM desk_streams WHERE stream IN ({marks})", streams)
+    if cur.rowcount:
+        removed["desk_streams"] = cur.rowcount
+    links = [f"conversation:{c}" for c in conversation_ids]
+    if links and "desk_records" in tables:
+        marks = ",".join("?" * len(links))
+        cur.execute(f"DELETE FROM desk_records WHERE kind = 'link' AND key IN ({marks})", links)
+        if cur.rowcount:
+            removed["desk_records"] = cur.rowcount
+    return removed

@@ -7,10 +7,21 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from skill.engage.events import (
     SIGNATURE_HEADER,
@@ -38,9 +49,6 @@ blueprint = Blueprint(
     template_folder=str(HERE / "templates"),
 )
 MAX_EVENT_BYTES = 64 * 1024
-# Set by the agent desk: returns None when the signed-in person may see the dashboard, else the
-# response to send (a redirect to the login page, or 403).
-DASHBOARD_GUARD = "ambient_shop_dashboard_guard"
 
 
 def _engage() -> Engage:
@@ -136,15 +144,19 @@ def survey(survey_id: str) -> Any:
 
 
 def _guarded(view: Callable[..., Any]) -> Callable[..., Any]:
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        guard = current_app.extensions.get(DASHBOARD_GUARD)
-        if guard is None:
-            return _error("the dashboard needs the agent desk's sign-in, which is not set up", 403)
-        refusal = guard()
-        return refusal if refusal is not None else view(*args, **kwargs)
+    """The dashboard is part of the desk: the desk's sign-in, the desk's page headers."""
+    from skill.desk.sessions import load_session
+    from skill.desk.web import SESSION_COOKIE, security_headers
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        desk = current_app.extensions["ambient_shop"].agent_desk
+        if load_session(desk, request.cookies.get(SESSION_COOKIE)) is None:
+            if request.path.endswith(".json"):
+                return _error("sign in to the desk first", 401)
+            return redirect(url_for("desk.login", next=request.path))
+        return security_headers(make_response(view(*args, **kwargs)))
+
     return wrapper
 
 

@@ -1,7 +1,7 @@
 // Opens the CX dashboard in headless Debian Chromium through playwright-core and reports what
 // it shows. Usage: node dashboard_driver.js '<json config>'
 // config: {"url": "http://127.0.0.1:PORT/desk/metrics?since=...&until=...",
-//          "login": optional {"url", "username", "password"}, "screenshot": "path.png"}
+//          "login": optional {"username", "password"}, "screenshot": "path.png"}
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
@@ -24,13 +24,15 @@ async function main() {
     const page = context.pages()[0] || (await context.newPage());
     page.on("pageerror", (error) => seen.errors.push(String(error)));
     page.on("request", (request) => seen.requests.push(request.url()));
-    if (config.login) {
-      await page.goto(config.login.url);
+    // The dashboard sends a visitor without a desk session to the desk's sign-in first.
+    await page.goto(config.url);
+    seen.askedToSignIn = page.url().includes("/desk/login");
+    if (config.login && seen.askedToSignIn) {
       await page.fill("input[name=username]", config.login.username);
       await page.fill("input[name=password]", config.login.password);
       await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+      await page.goto(config.url);
     }
-    await page.goto(config.url);
     await page.waitForSelector("body[data-loaded=true]", { timeout: 60000 });
     seen.kpis = await page.$$eval(".tile .value", (nodes) =>
       Object.fromEntries(nodes.map((n) => [n.id, n.textContent.trim()])));

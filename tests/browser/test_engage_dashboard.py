@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import LiveServer
-from tests.support.synthetic_day import expected_figures, play_day
+from tests.support.synthetic_day import PASSWORD, expected_figures, play_day
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("dashboard_driver.js")
@@ -60,8 +60,10 @@ def test_dashboard_shows_the_days_figures_as_charts(tmp_path, demo_catalog, nlp)
                     "url": f"{server.url}/desk/metrics?since=2026-11-20T00:00Z"
                     "&until=2026-11-21T00:00Z",
                     "screenshot": str(shot),
+                    "login": {"username": "sam", "password": PASSWORD},
                 }
             )
+    assert seen["askedToSignIn"] is True
     assert seen["errors"] == []
     assert all(url.startswith(server.url) for url in seen["requests"]), "no CDN, no outside calls"
     kpis = seen["kpis"]

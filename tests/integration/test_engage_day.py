@@ -66,6 +66,9 @@ def check(got, want):
 
 def test_every_stalled_cart_got_one_nudge_and_one_desk_task(played):
     day, application, _client = played
-    tasks = [t for t in application.desk.tickets(limit=1000) if t["reason"] == "cart abandonment"]
+    tasks = [
+        t for t in application.agent_desk.tickets(limit=1000) if t["reason"] == "cart abandonment"
+    ]
     assert len(tasks) == expected_figures(day)["outreaches"]
-    assert len({t["context"]["cart_id"] for t in tasks}) == len(tasks)
+    assert len({t["conversation_id"] for t in tasks}) == len(tasks)
+    assert all(t["cart_lines"] and t["status"] == "waiting" for t in tasks)

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from skill.core.ports import HandoffRequest
+from skill.bootstrap import build_desk
+from skill.core.model import HandoffRequest
 from skill.engage.events import parse_event
 from skill.engage.records import Record
 from skill.engage.service import engage_for_state
@@ -62,7 +63,11 @@ def test_records_insert_once_query_in_time_order_and_erase(state):
 
 def test_abandonment_and_erasure_on_dynamodb(state, tmp_path):
     clock = FakeClock()
-    engage = engage_for_state(Settings(data_dir=tmp_path), state, desk=state.desk, clock=clock)
+    settings = Settings(data_dir=tmp_path)
+    wired_desk = build_desk(settings, state)
+    engage = engage_for_state(
+        settings, state, desk=wired_desk.port, outbox=wired_desk.outbox, clock=clock
+    )
     engage.update_profile("s1", {"phone": "+15551234567"})
     engage.intake.receive(
         parse_event(
@@ -82,7 +87,7 @@ def test_abandonment_and_erasure_on_dynamodb(state, tmp_path):
     for thread in threads:
         thread.join()
     assert sorted(results) == [0, 0, 0, 1]
-    tasks = [t for t in state.desk.tickets() if t["reason"] == "cart abandonment"]
+    tasks = [t for t in wired_desk.desk.tickets() if t["reason"] == "cart abandonment"]
     assert len(tasks) == 1
     receipt = engage.intake.receive(
         parse_event(
@@ -100,12 +105,14 @@ def test_abandonment_and_erasure_on_dynamodb(state, tmp_path):
         ticket_id=None,
         task_done=False,
     )
-    state.desk.open_ticket(HandoffRequest("conv-1", "s1", "webchat", "asked", ()))
+    wired_desk.desk.open_ticket(HandoffRequest("conv-1", "s1", "webchat", "asked", ()))
     removed = engage.erase("s1")
     assert removed["state:profiles"] == 1
-    assert removed["state:state"] == 1
+    assert removed["state:state"] == 3  # the conversation and both tickets' message streams
     assert removed["state:tickets"] == 2
-    assert removed["state:events"] == 1  # the SMS nudge
+    assert removed["state:events"] >= 1  # the SMS nudge and what the desk told the shopper
+    assert state.outbox.messages(shopper_id="s1") == []
+    assert wired_desk.desk.tickets() == []
     assert removed["engage:event"] == 2 and removed["engage:outreach"] == 1
     assert state.shoppers.load("s1") == {}
     assert engage.intake.is_erased("s1")

@@ -74,8 +74,8 @@ def test_ces_follows_a_self_service_task_once(application):
     say(application, "what are your shipping options")
     surveys = application.engage.records.query("survey")
     assert [s.doc["survey"] for s in surveys] == ["ces"]
-    messages = application.state.outbox.messages(shopper_id="shopper-1")
-    assert any("How easy" in m["body"] and "/surveys/" in m["link"] for m in messages)
+    live = application.outbox.live("shopper-1")
+    assert any("How easy" in m["text"] and "/surveys/" in m["link"] for m in live)
 
 
 def test_survey_answers_out_of_range_are_rejected_clearly(client, application):
@@ -123,7 +123,8 @@ def test_export_then_erase_removes_the_shopper_everywhere(client, application, c
     exported = json.loads(capsys.readouterr().out)
     assert exported["profile"]["phone"] == "+15551234567"
     assert exported["records"]["event"][0]["id"] == "evt-o1"
-    assert exported["tickets"] and exported["messages"]
+    assert exported["tickets"] and exported["tickets"][0]["messages"]
+    assert exported["web_chat_messages"]
     assert "conv-1" in exported["conversation_state"]
 
     assert main(["shopper", "erase", "shopper-1"]) == 1  # asks for --yes first
@@ -133,8 +134,8 @@ def test_export_then_erase_removes_the_shopper_everywhere(client, application, c
     for where in (
         "state:shoppers",
         "state:conversations",
-        "state:tickets",
-        "state:outbox",
+        "state:desk_tickets",
+        "state:desk_streams",
         "engage:event",
         "engage:conversation",
         "engage:feedback",
@@ -147,6 +148,7 @@ def test_export_then_erase_removes_the_shopper_everywhere(client, application, c
     assert after["erased"] is True
     assert after["profile"] == {} and after["records"] == {} and after["tickets"] == []
     assert after["messages"] == [] and after["conversation_state"] == {}
+    assert after["web_chat_messages"] == []
     # Someone else's data is untouched.
     assert application.conversations.load("conv-2") is not None
 

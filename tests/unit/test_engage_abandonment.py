@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from skill.bootstrap import build_desk
 from skill.engage.events import parse_event
 from skill.engage.service import engage_for_state
 from skill.settings import Settings
@@ -23,7 +24,11 @@ def clock() -> FakeClock:
 def wired(tmp_path, clock) -> Any:
     settings = Settings(data_dir=tmp_path)
     state = open_state(settings.resolved_state_url, data_dir=tmp_path)
-    engage = engage_for_state(settings, state, desk=state.desk, clock=clock)
+    wired_desk = build_desk(settings, state)
+    engage = engage_for_state(
+        settings, state, desk=wired_desk.port, outbox=wired_desk.outbox, clock=clock
+    )
+    state.agent_desk = wired_desk.desk
     yield engage, state
     for resource in state.closers:
         resource.close()
@@ -34,7 +39,7 @@ def receive(engage: Any, payload: dict[str, Any]) -> Any:
 
 
 def desk_tasks(state: Any) -> list[dict[str, Any]]:
-    return [t for t in state.desk.tickets() if t["reason"] == "cart abandonment"]
+    return [t for t in state.agent_desk.tickets() if t["reason"] == "cart abandonment"]
 
 
 def test_exactly_one_outreach_and_one_desk_task_after_three_quiet_minutes(wired, clock):
@@ -52,13 +57,15 @@ def test_exactly_one_outreach_and_one_desk_task_after_three_quiet_minutes(wired,
 
     clock.advance(minutes=10)
     assert engage.watcher.sweep() == []
-    messages = state.outbox.messages(shopper_id="s1")
-    assert len(messages) == 1 and messages[0]["channel"] == "webchat"
-    assert "$250.00" in messages[0]["body"]
+    # A web checkout's nudge goes to the shopper's live web chat stream.
+    live = engage.outbox.live("s1")
+    assert len(live) == 1 and "$250.00" in live[0]["text"]
+    assert state.outbox.messages(shopper_id="s1") == []
     tasks = desk_tasks(state)
     assert len(tasks) == 1
-    assert tasks[0]["context"]["cart"]["value"] == "250.00"
-    assert tasks[0]["context"]["cart"]["items"][0]["title"] == "Velvet sofa"
+    assert tasks[0]["cart_value"] == "250.00"
+    assert tasks[0]["cart_lines"][0]["title"] == "Velvet sofa"
+    assert tasks[0]["status"] == "waiting" and tasks[0]["shopper_id"] == "s1"
 
 
 def test_concurrent_sweeps_reach_out_once(wired, clock):
@@ -79,7 +86,7 @@ def test_concurrent_sweeps_reach_out_once(wired, clock):
         thread.join()
     assert sorted(results) == [0] * 7 + [1]
     assert len(desk_tasks(state)) == 1
-    assert len(state.outbox.messages(shopper_id="s1")) == 1
+    assert len(engage.outbox.live("s1")) == 1
 
 
 @pytest.mark.parametrize(
