@@ -122,9 +122,9 @@ def test_supervisor_transfer_gives_access(desk):
     assert desk.offer(boss, ticket_2, kind="discount", value="20")["percent"] == "20"
 
 
-def test_fifty_agents_claim_one_ticket_with_threads(desk):
-    people = agents(desk, *(f"agent{i}" for i in range(50)))
-    ticket_id = desk.open_ticket(handoff())
+def claim_with_threads(desk, count: int = 50) -> None:
+    people = agents(desk, *(f"agent{i}" for i in range(count)))
+    ticket_id = desk.open_ticket(handoff("race"))
     barrier = threading.Barrier(len(people))
     won: list[str] = []
     lost: list[str] = []
@@ -142,8 +142,12 @@ def test_fifty_agents_claim_one_ticket_with_threads(desk):
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(won) == 1 and len(lost) == 49
+    assert len(won) == 1 and len(lost) == count - 1
     assert desk.get(ticket_id)["owner"] == won[0]
+
+
+def test_fifty_agents_claim_one_ticket_with_threads(desk):
+    claim_with_threads(desk)
 
 
 def _claim_in_process(
