@@ -214,14 +214,17 @@ def login_submit() -> Any:
     password = request.form.get("password", "")[:256]
     agent = _desk().authenticate(username, password)
     if agent is None:
+        locked = _desk().locked_out(username)
         body = render_template(
             "desk/login.html",
             agent=None,
             login_token=expected,
-            error="Wrong username or password.",
+            error="Too many wrong passwords: try again in 15 minutes."
+            if locked
+            else "Wrong username or password.",
             next=request.form.get("next", ""),
         )
-        return body, 401
+        return body, 429 if locked else 401
     token, _session = start_session(_desk(), agent)
     response = redirect(_safe_next(request.form.get("next")))
     response.set_cookie(

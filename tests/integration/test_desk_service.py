@@ -254,3 +254,13 @@ def test_bad_agent_input_is_refused(desk):
         desk.add_agent("ann", "another long password")
     assert desk.authenticate("ann", "wrong password") is None
     assert desk.authenticate("nobody", "whatever") is None
+
+
+def test_repeated_wrong_passwords_lock_the_name_for_a_while(desk):
+    agents(desk, "ann")
+    for _ in range(10):
+        assert desk.authenticate("ann", "guess") is None
+    assert desk.locked_out("ann")
+    assert desk.authenticate("ann", "correct horse battery") is None
+    desk.store.delete_record("throttle", "ann")  # what the lockout's expiry does
+    assert desk.authenticate("ann", "correct horse battery") is not None
