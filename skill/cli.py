@@ -94,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
         "AMBIENT_SHOP_CATALOG (catalog URL, default: the bundled demo catalog), "
         "AMBIENT_SHOP_STATE (default: sqlite in AMBIENT_SHOP_DATA_DIR, default ./var), "
         "AMBIENT_SHOP_SKILL_ID, AMBIENT_SHOP_DEV_UNVERIFIED=1 (turns request verification "
-        "off for local work).",
+        "off for local work), AMBIENT_SHOP_PRODUCTION=1 (no demo desk login; secure cookies), "
+        "AMBIENT_SHOP_DESK, AMBIENT_SHOP_SMS (see docs/desk.md). Unless in production, a demo "
+        "desk login with a fresh random password is printed at start.",
     )
     serve.add_argument(
         "--host", default="127.0.0.1", help="interface to bind (default: %(default)s)"

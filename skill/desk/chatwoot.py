@@ -153,8 +153,7 @@ class ChatwootDesk:
             "created_at": now_iso(),
         }
         # Stored before the shopper is told, like the embedded desk's tickets.
-        self._store.put_record("link", f"conversation:{request.conversation_id}", link)
-        self._store.put_record("link", f"chatwoot:{chatwoot_id}", link)
+        self._save_link(link)
         self._api(
             "POST",
             f"/conversations/{chatwoot_id}/messages",
@@ -175,7 +174,8 @@ class ChatwootDesk:
                 self._post_incoming(int(link["chatwoot_id"]), mask_text(text))
             except HandoffFailed:
                 log.warning("could not relay a message to Chatwoot conversation %s", link)
-        return "assigned"
+        # Until an agent has answered in Chatwoot the shopper hears that a person is coming.
+        return "assigned" if link.get("answered") else "waiting"
 
     def tickets(self, *, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         links = [
@@ -186,6 +186,11 @@ class ChatwootDesk:
         unique = {r["ticket_id"]: r for r in links}
         ordered = sorted(unique.values(), key=lambda r: r.get("created_at", ""), reverse=True)
         return ordered[:limit]
+
+    def _save_link(self, link: Mapping[str, Any]) -> None:
+        """Both directions: our conversation -> Chatwoot's, and Chatwoot's -> ours."""
+        self._store.put_record("link", f"conversation:{link['conversation_id']}", link)
+        self._store.put_record("link", f"chatwoot:{link['chatwoot_id']}", link)
 
     def _post_incoming(self, chatwoot_id: int, text: str) -> None:
         self._api(
@@ -238,11 +243,11 @@ class ChatwootDesk:
             self._delivery.deliver(
                 shopper_id=link["shopper_id"], channel=delivery_channel(link), text=text
             )
+            if not link.get("answered"):
+                self._save_link({**link, "answered": True})
             return "delivered"
         if name == "conversation_status_changed" and event.get("status") == "resolved":
-            closed = {**link, "status": "resolved"}
-            self._store.put_record("link", f"conversation:{link['conversation_id']}", closed)
-            self._store.put_record("link", f"chatwoot:{chatwoot_id}", closed)
+            self._save_link({**link, "status": "resolved"})
             self._delivery.deliver(
                 shopper_id=link["shopper_id"],
                 channel=delivery_channel(link),
