@@ -56,6 +56,7 @@ bench: nlu-model
 	$(PY) benchmarks/nlu_bench.py
 	$(PY) benchmarks/catalog_bench.py
 	$(PY) benchmarks/skill_bench.py
+	$(PY) benchmarks/engage_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache

@@ -81,6 +81,8 @@ def receive_event() -> Any:
         payload = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return _error("body: not valid JSON", 400, field="body")
+    except RecursionError:
+        return _error("body: nested too deeply", 400, field="body")
     try:
         event = parse_event(payload)
     except EventRejected as e:

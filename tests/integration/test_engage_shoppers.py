@@ -160,3 +160,15 @@ def test_cli_erase_says_what_it_removed(client, application, cli_env, capsys):
     assert "Erased shopper 'shopper-2'" in out and "engage:event: 1 removed" in out
     assert main(["shopper", "set", "shopper-2", "--size", "M"]) == 2
     assert "erased" in capsys.readouterr().err
+
+
+def test_loyal_shoppers_come_first_in_the_desk_queue(client, application):
+    post_order(client, application, "gold-1", "o-g", value="1500.00")
+    post_order(client, application, "new-1", "o-n", value="20.00")
+    say(application, "i want to talk to a person", shopper="new-1", conversation="c-new")
+    say(application, "i want to talk to a person", shopper="gold-1", conversation="c-gold")
+    desk = application.agent_desk
+    agent = desk.add_agent("ann", "correct horse battery")
+    queue = desk.queue(agent)
+    assert [t["shopper_id"] for t in queue] == ["gold-1", "new-1"]
+    assert queue[0]["loyal"] is True
