@@ -124,6 +124,10 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     add_catalog_argument(stats)
     stats.set_defaults(run=_stats)
 
+    from catalog_adapter.publish_cli import add_commands
+
+    add_commands(commands)
+
     try:
         from catalog_adapter import relevance
     except ImportError:

@@ -19,7 +19,7 @@ import json
 import secrets
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -276,3 +276,39 @@ def _prune(client: Any, prefix: S3Location, *, keep: int, current: str) -> tuple
         # Old versions are only storage; failing to remove them must not fail a publish.
         return ()
     return tuple(old)
+
+
+def check_in_step(catalog_path: Path, manifest: Manifest | None, prefix: S3Location) -> None:
+    """Refuse to publish a delta unless the local catalog is exactly the published state."""
+    if manifest is None:
+        raise CatalogConfigError(
+            f"nothing is published at {prefix}; publish the catalog first "
+            f"(`ambient-shop catalog publish {prefix}`)"
+        )
+    meta = catalog_meta(catalog_path)
+    local = (meta.get("version", ""), meta.get("delta_seq", "0") or "0")
+    if local != (manifest.version, str(manifest.delta_seq)):
+        raise CatalogConfigError(
+            f"{catalog_path} is version {local[0] or 'unpublished'} with {local[1]} update(s); "
+            f"{prefix} serves version {manifest.version} with {manifest.delta_seq}: publish the "
+            "local catalog as a new version instead"
+        )
+
+
+def publish_delta(
+    delta_body: bytes, rows: int, manifest: Manifest, prefix: S3Location, *, client: Any
+) -> Manifest:
+    """Upload one delta on top of the manifest's version and name it in a new manifest."""
+    seq = manifest.delta_seq + 1
+    key = f"{prefix.key}versions/{manifest.version}/deltas/{seq:06d}.json.gz"
+    sha256 = hashlib.sha256(delta_body).hexdigest()
+    try:
+        client.put_object(
+            Bucket=prefix.bucket, Key=key, Body=delta_body, Metadata={"sha256": sha256}
+        )
+    except botocore_errors() as e:
+        raise CatalogUnavailable(f"cannot upload s3://{prefix.bucket}/{key}: {e}") from e
+    delta = Delta(seq, PublishedObject(key, len(delta_body), sha256), rows, int(time.time()))
+    updated = replace(manifest, deltas=(*manifest.deltas, delta))
+    write_manifest(client, prefix, updated)
+    return updated
