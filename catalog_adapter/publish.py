@@ -78,6 +78,8 @@ class Manifest:
     products: int
     published_at: int
     deltas: tuple[Delta, ...] = field(default=())
+    # Earlier versions, newest first: what pruning keeps for readers still downloading them.
+    previous: tuple[str, ...] = field(default=())
 
     @property
     def delta_seq(self) -> int:
@@ -91,6 +93,7 @@ class Manifest:
             "products": self.products,
             "catalog": self.catalog.as_dict(),
             "deltas": [d.as_dict() for d in self.deltas],
+            "previous": list(self.previous),
         }
 
     @classmethod
@@ -110,7 +113,15 @@ class Manifest:
             version = str(raw["version"])
             if not version or "/" in version:
                 raise ValueError(f"bad version {version!r}")
-            return cls(version, catalog, int(raw["products"]), int(raw["published_at"]), deltas)
+            previous = tuple(str(v) for v in raw.get("previous", []))
+            return cls(
+                version,
+                catalog,
+                int(raw["products"]),
+                int(raw["published_at"]),
+                deltas,
+                previous,
+            )
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise CatalogUnavailable(f"{where} is not a valid catalog manifest: {e}") from e
 
@@ -236,9 +247,10 @@ def publish_catalog(
         catalog=PublishedObject(key, size, sha256),
         products=int(meta.get("products", "0")),
         published_at=int(time.time()),
+        previous=() if current is None else (current.version, *current.previous)[: keep - 1],
     )
     write_manifest(client, prefix, manifest)
-    removed = _prune(client, prefix, keep=keep, current=version)
+    removed = _prune(client, prefix, keep={version, *manifest.previous})
     return PublishReport(manifest, uploaded=True, removed_versions=removed)
 
 
@@ -252,8 +264,8 @@ def upload(client: Any, path: Path, where: S3Location, *, sha256: str) -> None:
         raise CatalogUnavailable(f"cannot upload {path} to {where}: {e}") from e
 
 
-def _prune(client: Any, prefix: S3Location, *, keep: int, current: str) -> tuple[str, ...]:
-    """Delete all but the newest `keep` versions; a reader mid-download of one still finishes."""
+def _prune(client: Any, prefix: S3Location, *, keep: set[str]) -> tuple[str, ...]:
+    """Delete the versions the manifest no longer names; readers of those it names finish."""
     root = f"{prefix.key}versions/"
     versions: set[str] = set()
     keys: dict[str, list[str]] = {}
@@ -264,7 +276,7 @@ def _prune(client: Any, prefix: S3Location, *, keep: int, current: str) -> tuple
                 version = item["Key"][len(root) :].split("/", 1)[0]
                 versions.add(version)
                 keys.setdefault(version, []).append(item["Key"])
-        old = [v for v in sorted(versions, reverse=True) if v != current][max(keep - 1, 0) :]
+        old = sorted(versions - keep)
         for version in old:
             for start in range(0, len(keys[version]), 1000):
                 batch = keys[version][start : start + 1000]

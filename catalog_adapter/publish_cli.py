@@ -51,6 +51,23 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     add_catalog_argument(update)
     update.set_defaults(run=_update)
 
+    refresh = commands.add_parser(
+        "refresh",
+        help="fetch feed URLs and publish to S3 when they changed (what the scheduled function "
+        "runs)",
+        description="full: fetch the product feed (with inventory, stores, appearances) and "
+        "publish a new version when any changed. updates: fetch the price/availability and "
+        "local-inventory feeds and publish them as a delta. Options default to the "
+        "AMBIENT_SHOP_PUBLISH_TO, AMBIENT_SHOP_PRODUCT_FEED, AMBIENT_SHOP_INVENTORY_FEED, "
+        "AMBIENT_SHOP_STORES_FEED, AMBIENT_SHOP_APPEARANCES_FEED, AMBIENT_SHOP_PRICE_FEED "
+        "environment variables.",
+    )
+    refresh.add_argument("--mode", choices=("full", "updates"), default="full")
+    refresh.add_argument("--publish-to", metavar="S3_PREFIX")
+    for role in ("products", "inventory", "stores", "appearances", "prices"):
+        refresh.add_argument(f"--{role}", metavar="URL")
+    refresh.set_defaults(run=_refresh)
+
 
 def _local_path(args: argparse.Namespace) -> Path:
     from catalog_adapter.sqlite_index import path_from_url
@@ -131,3 +148,21 @@ def _update(args: argparse.Namespace) -> int:
     if published is not None:
         print(f"published as delta {published.delta_seq} of version {published.version}")
     return status
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from catalog_adapter.refresh import ENV, RefreshConfig, run_refresh
+
+    environ = dict(os.environ)
+    if args.publish_to:
+        environ[ENV["publish_to"]] = args.publish_to
+    for role in ("products", "inventory", "stores", "appearances", "prices"):
+        if getattr(args, role):
+            environ[ENV[role]] = getattr(args, role)
+    try:
+        outcome = run_refresh(RefreshConfig.from_env(environ), mode=args.mode)
+    except FeedError as e:
+        print(f"ambient-shop: refresh failed, nothing was published: {e}", file=sys.stderr)
+        return 1
+    print(json.dumps(outcome.as_dict(), indent=2))
+    return 0

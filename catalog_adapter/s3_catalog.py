@@ -86,6 +86,61 @@ def download_verified(client: Any, bucket: str, item: PublishedObject, target: P
         raise CatalogUnavailable(f"{where} does not match its SHA-256 in the manifest: tampered")
 
 
+def sync_copy(client: Any, prefix: S3Location, manifest: Manifest, path: Path) -> str:
+    """Bring the local copy at `path` to the manifest's state; what was done, for logs."""
+    local = local_version(path)
+    if local is None or local.version != manifest.version:
+        _replace_with(client, prefix, manifest, path)
+        return f"downloaded version {manifest.version}"
+    if local.delta_seq < manifest.delta_seq:
+        _apply_deltas(client, prefix, path, manifest.deltas[local.delta_seq :])
+        return f"applied deltas {local.delta_seq + 1}..{manifest.delta_seq}"
+    return "up to date"
+
+
+def _scratch(path: Path, what: str) -> Path:
+    return path.with_name(f".{path.name}.{what}.{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def _replace_with(client: Any, prefix: S3Location, manifest: Manifest, path: Path) -> None:
+    """Download the version beside the live file, verify it, add its deltas, swap it in."""
+    started = time.perf_counter()
+    tmp = _scratch(path, "download")
+    try:
+        download_verified(client, prefix.bucket, manifest.catalog, tmp)
+        found = local_version(tmp)
+        if found is None or found.version != manifest.version:
+            raise CatalogUnavailable(
+                f"s3://{prefix.bucket}/{manifest.catalog.key} is not version "
+                f"{manifest.version} of an Ambient Shop catalog"
+            )
+        _apply_deltas(client, prefix, tmp, manifest.deltas)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}-journal").unlink(missing_ok=True)
+    log.info(
+        "catalog: version %s (%s products) in place after %.1f s",
+        manifest.version,
+        manifest.products,
+        time.perf_counter() - started,
+    )
+
+
+def _apply_deltas(client: Any, prefix: S3Location, path: Path, deltas: tuple[Delta, ...]) -> None:
+    if not deltas:
+        return
+    from catalog_adapter.updates import apply_delta_file
+
+    for delta in deltas:
+        tmp = _scratch(path, f"delta-{delta.seq}")
+        try:
+            download_verified(client, prefix.bucket, delta.object, tmp)
+            apply_delta_file(path, tmp, seq=delta.seq)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
 class S3SyncedCatalog:
     """A Catalog over a local copy of the published index, kept in step with S3."""
 
@@ -141,52 +196,8 @@ class S3SyncedCatalog:
             log.warning("catalog: %s; serving the local copy %s", e, self.path)
 
     def _sync(self, manifest: Manifest) -> str:
-        """Bring the local copy to the manifest's state; what was done, for logs and tests."""
         with self._sync_lock:
-            local = local_version(self.path)
-            if local is None or local.version != manifest.version:
-                self._replace_with(manifest)
-                return f"downloaded version {manifest.version}"
-            if local.delta_seq < manifest.delta_seq:
-                self._apply_deltas(self.path, manifest.deltas[local.delta_seq :])
-                return f"applied deltas {local.delta_seq + 1}..{manifest.delta_seq}"
-            return "up to date"
-
-    def _replace_with(self, manifest: Manifest) -> None:
-        started = time.perf_counter()
-        tmp = self.directory / f".{CATALOG_FILE}.{os.getpid()}-{secrets.token_hex(4)}.download"
-        try:
-            download_verified(self._client, self.prefix.bucket, manifest.catalog, tmp)
-            meta_version = local_version(tmp)
-            if meta_version is None or meta_version.version != manifest.version:
-                raise CatalogUnavailable(
-                    f"s3://{self.prefix.bucket}/{manifest.catalog.key} is not version "
-                    f"{manifest.version} of an Ambient Shop catalog"
-                )
-            self._apply_deltas(tmp, manifest.deltas)
-            os.replace(tmp, self.path)
-        finally:
-            tmp.unlink(missing_ok=True)
-            Path(f"{tmp}-journal").unlink(missing_ok=True)
-        log.info(
-            "catalog: version %s (%s products) in place after %.1f s",
-            manifest.version,
-            manifest.products,
-            time.perf_counter() - started,
-        )
-
-    def _apply_deltas(self, path: Path, deltas: tuple[Delta, ...]) -> None:
-        if not deltas:
-            return
-        from catalog_adapter.updates import apply_delta_file
-
-        for delta in deltas:
-            tmp = self.directory / f".delta-{delta.seq}.{os.getpid()}-{secrets.token_hex(4)}"
-            try:
-                download_verified(self._client, self.prefix.bucket, delta.object, tmp)
-                apply_delta_file(path, tmp, seq=delta.seq)
-            finally:
-                tmp.unlink(missing_ok=True)
+            return sync_copy(self._client, self.prefix, manifest, self.path)
 
     def refresh_now(self) -> str:
         """Look at the manifest and catch up now; CatalogUnavailable when that fails."""
