@@ -27,9 +27,11 @@ from urllib.parse import parse_qs
 
 from catalog_adapter.errors import AmbientShopError, CatalogConfigError, CatalogUnavailable
 from catalog_adapter.models import (
+    Appearance,
     Product,
     ProductQuery,
     SeenOnResult,
+    Store,
     StoreAvailability,
 )
 from catalog_adapter.publish import (
@@ -253,13 +255,40 @@ class S3SyncedCatalog:
         self._tick()
         return self._inner.availability(product_id, store=store)
 
-    def appearances(self, *args: Any, **kwargs: Any) -> Any:
+    def appearances(
+        self,
+        *,
+        person: str | None = None,
+        media: str | None = None,
+        product_type: str | None = None,
+    ) -> list[Appearance]:
         self._tick()
-        return self._inner.appearances(*args, **kwargs)
+        return self._inner.appearances(person=person, media=media, product_type=product_type)
 
-    def seen_on(self, *args: Any, **kwargs: Any) -> SeenOnResult:
+    def seen_on(
+        self,
+        *,
+        person: str | None = None,
+        media: str | None = None,
+        product_type: str | None = None,
+        limit: int = 3,
+    ) -> SeenOnResult:
         self._tick()
-        return self._inner.seen_on(*args, **kwargs)
+        return self._inner.seen_on(
+            person=person, media=media, product_type=product_type, limit=limit
+        )
+
+    def variants(self, product_id: str) -> list[Product]:
+        self._tick()
+        return self._inner.variants(product_id)
+
+    def stores(self) -> list[Store]:
+        self._tick()
+        return self._inner.stores()
+
+    def store(self, spoken: str) -> Store | None:
+        self._tick()
+        return self._inner.store(spoken)
 
     def vocabulary(self) -> dict[str, list[str]]:
         return self._inner.vocabulary()
@@ -274,7 +303,7 @@ class S3SyncedCatalog:
         return found
 
     def __getattr__(self, name: str) -> Any:
-        # Whatever else the embedded catalog answers (variants, stores ...), from the same file.
+        # Whatever else the embedded catalog answers beyond the port, from the same file.
         if name.startswith("_"):
             raise AttributeError(name)
         self._tick()

@@ -220,3 +220,23 @@ def test_feed_import_from_s3_is_conditional(bucket, tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["unchanged_feeds"] is True
     assert main(["catalog", "import", f"s3://{bucket}/feeds/missing.tsv", "--catalog", url]) == 1
     assert "NoSuchKey" in capsys.readouterr().err
+
+
+def test_the_s3_catalog_is_a_catalog_and_answers_like_the_embedded_one(bucket, tmp_path):
+    from catalog_adapter.models import ProductQuery
+    from catalog_adapter.ports import Catalog
+
+    source = build(tmp_path / "built.db")
+    publish_catalog(source, f"s3://{bucket}/same/")
+    served = open_catalog(f"sqlite+s3://{bucket}/same/?dir={tmp_path / 's'}")
+    local = open_catalog(f"sqlite:///{source}")
+    try:
+        assert isinstance(served, Catalog)
+        query = ProductQuery(text="blue velvet sofa", max_price=None)
+        assert [p.id for p in served.search(query)] == [p.id for p in local.search(query)]
+        assert served.variants(PRODUCT) == local.variants(PRODUCT)
+        assert [s.code for s in served.stores()] == [s.code for s in local.stores()]
+        assert served.availability(PRODUCT) == local.availability(PRODUCT)
+    finally:
+        served.close()
+        local.close()
