@@ -28,6 +28,7 @@ from urllib.parse import parse_qs
 from catalog_adapter.errors import AmbientShopError, CatalogConfigError, CatalogUnavailable
 from catalog_adapter.models import (
     Appearance,
+    CatalogHealth,
     Product,
     ProductQuery,
     SeenOnResult,
@@ -203,10 +204,14 @@ class S3SyncedCatalog:
 
     def refresh_now(self) -> str:
         """Look at the manifest and catch up now; CatalogUnavailable when that fails."""
-        manifest = read_manifest(self._client, self.prefix)
-        if manifest is None:
-            return "nothing published"
-        outcome = self._sync(manifest)
+        try:
+            manifest = read_manifest(self._client, self.prefix)
+            if manifest is None:
+                return "nothing published"
+            outcome = self._sync(manifest)
+        except (AmbientShopError, OSError) as e:
+            self.last_error = str(e)
+            raise
         self.last_error = None
         return outcome
 
@@ -216,7 +221,6 @@ class S3SyncedCatalog:
             if outcome != "up to date":
                 log.info("catalog: %s from %s", outcome, self.prefix)
         except (AmbientShopError, OSError) as e:
-            self.last_error = str(e)
             log.warning("catalog: keeping the current version: %s", e)
         except Exception as e:  # a refresh must never take the serving catalog down
             self.last_error = f"{e.__class__.__name__}: {e}"
@@ -301,6 +305,18 @@ class S3SyncedCatalog:
         found["source"] = str(self.prefix)
         found["last_refresh_error"] = self.last_error
         return found
+
+    def health(self) -> CatalogHealth:
+        """The local copy's health, with the version it serves and any failed refresh."""
+        inner = self._inner.health()
+        local = local_version(self.path)
+        detail = (
+            f"{inner.detail}; version {local.version if local else 'unknown'} from {self.prefix}"
+        )
+        if self.last_error:
+            # Still serving: an S3 outage or a refused upload must not fail the health check.
+            detail += f"; last refresh failed: {self.last_error}"
+        return CatalogHealth(ok=inner.ok, detail=detail)
 
     def __getattr__(self, name: str) -> Any:
         # Whatever else the embedded catalog answers beyond the port, from the same file.

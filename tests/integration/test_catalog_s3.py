@@ -130,6 +130,8 @@ def test_a_corrupt_upload_is_refused_and_the_old_version_kept(bucket, tmp_path, 
             catalog.refresh_now()
         assert price(catalog) == "148.00"
         assert catalog.stats()["published_version"] != report.manifest.version
+        health = catalog.health()
+        assert health.ok and "last refresh failed" in health.detail
     finally:
         catalog.close()
     with pytest.raises(CatalogUnavailable, match=damage):
