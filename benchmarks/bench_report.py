@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 BENCHMARKS_MD = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
 
@@ -21,3 +22,16 @@ def write_section(heading: str, text: str, path: Path = BENCHMARKS_MD) -> None:
         tail = "".join(lines[end:])
         body = "".join(lines[:start]) + text + ("\n" + tail if tail else "")
     path.write_text(body, encoding="utf-8")
+
+
+def latency_table(cases: list[dict[str, Any]]) -> list[str]:
+    """Markdown rows for cases with median_ms and p99_ms; the first case is the baseline."""
+    baseline = cases[0]["median_ms"] if cases else 0.0
+    lines = ["| request | median | p99 | median vs. baseline |", "|---|---:|---:|---:|"]
+    for case in cases:
+        ratio = case["median_ms"] / baseline if baseline else float("nan")
+        lines.append(
+            f"| {case['case']} | {case['median_ms']:.2f} ms | {case['p99_ms']:.2f} ms | "
+            f"{ratio:.1f}x |"
+        )
+    return lines

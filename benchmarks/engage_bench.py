@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench_report import write_section
+from bench_report import latency_table, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -157,7 +157,6 @@ def measure(rounds: int, carts: int) -> dict[str, Any]:
 
 
 def render(figures: dict[str, Any], command: str) -> str:
-    baseline = figures["cases"][0]["median_ms"]
     machine = platform.processor() or platform.machine()
     lines = [
         SECTION,
@@ -169,15 +168,8 @@ def render(figures: dict[str, Any], command: str) -> str:
         "once by id (conditional insert) and applied to its cart and profile. The baseline is "
         "GET /healthz on the same app, measured in the same run.",
         "",
-        "| request | median | p99 | median vs. baseline |",
-        "|---|---:|---:|---:|",
+        *latency_table(figures["cases"]),
     ]
-    for case in figures["cases"]:
-        ratio = case["median_ms"] / baseline if baseline else float("nan")
-        lines.append(
-            f"| {case['case']} | {case['median_ms']:.2f} ms | {case['p99_ms']:.2f} ms | "
-            f"{ratio:.1f}x |"
-        )
     lines += [
         "",
         f"Abandonment sweep over {figures['carts']} checkouts started in the last hours "

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench_report import write_section
+from bench_report import latency_table, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -119,7 +119,6 @@ def measure(rounds: int) -> dict[str, Any]:
 
 
 def render(figures: dict[str, Any], command: str) -> str:
-    baseline = figures["cases"][0]["median_ms"]
     machine = platform.processor() or platform.machine()
     lines = [
         SECTION,
@@ -132,15 +131,8 @@ def render(figures: dict[str, Any], command: str) -> str:
         "the demo catalog and rendered. The baseline is a LaunchRequest on the same path, "
         "measured in the same run.",
         "",
-        "| request | median | p99 | median vs. baseline |",
-        "|---|---:|---:|---:|",
+        *latency_table(figures["cases"]),
     ]
-    for case in figures["cases"]:
-        ratio = case["median_ms"] / baseline if baseline else float("nan")
-        lines.append(
-            f"| {case['case']} | {case['median_ms']:.2f} ms | {case['p99_ms']:.2f} ms | "
-            f"{ratio:.1f}x |"
-        )
     lines += [
         "",
         f"Start-up (demo catalog import into a fresh directory, parser load, wiring): "

@@ -2,50 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import LiveServer
+from tests.support.browser import BROWSER_MARKS, SCREENSHOTS, run_driver
 from tests.support.synthetic_day import PASSWORD, expected_figures, play_day
 
-ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("dashboard_driver.js")
-CHROMIUM = Path(os.environ.get("AMBIENT_SHOP_CHROMIUM", "/usr/bin/chromium"))
-SCREENSHOTS = Path(os.environ.get("AMBIENT_SHOP_SCREENSHOTS", ROOT / "var" / "screenshots"))
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason=f"Chromium is not installed at {CHROMIUM} (`make test` installs it as root)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 def shown(text: str, suffix: str = "") -> float:
     assert text.endswith(suffix), text
     return float(text.removesuffix(suffix))
-
-
-def drive(config: dict[str, Any]) -> dict[str, Any]:
-    if shutil.which("node") is None or not (ROOT / "node_modules/playwright-core").is_dir():
-        pytest.fail("the browser test needs node and playwright-core: run `make node`")
-    done = subprocess.run(
-        ["node", str(DRIVER), json.dumps({"executablePath": str(CHROMIUM), **config})],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=ROOT,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
 
 
 def test_dashboard_shows_the_days_figures_as_charts(tmp_path, demo_catalog, nlp):
@@ -55,13 +26,14 @@ def test_dashboard_shows_the_days_figures_as_charts(tmp_path, demo_catalog, nlp)
         with LiveServer(app) as server:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             shot = SCREENSHOTS / "cx-dashboard.png"
-            seen = drive(
+            seen = run_driver(
+                DRIVER,
                 {
                     "url": f"{server.url}/desk/metrics?since=2026-11-20T00:00Z"
                     "&until=2026-11-21T00:00Z",
                     "screenshot": str(shot),
                     "login": {"username": "sam", "password": PASSWORD},
-                }
+                },
             )
     assert seen["askedToSignIn"] is True
     assert seen["errors"] == []
