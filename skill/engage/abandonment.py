@@ -18,6 +18,7 @@ from skill.core.ports import HandoffDesk, Outbox, ShopperStore
 from skill.engage.config import EngageSettings
 from skill.engage.profiles import allows_alexa_notifications, is_reachable_by_sms
 from skill.engage.records import Clock, EngageRecords, Record, iso, parse_iso
+from skill.errors import AmbientShopError
 
 log = logging.getLogger(__name__)
 
@@ -146,12 +147,20 @@ class AbandonmentWatcher:
                     channels.append("sms")
                     break
             if allows_alexa_notifications(profile):
-                self._notifier.notify(
-                    shopper_id=shopper_id,
-                    title=f"Your {self._skill_name} basket",
-                    text=f"Your checkout for {value} is still open; ask us if you need help.",
-                )
-                channels.append("alexa_notification")
+                try:
+                    sent = self._notifier.notify(
+                        shopper_id=shopper_id,
+                        title=f"Your {self._skill_name} basket",
+                        text=f"Your checkout for {value} is still open; ask us if you need help.",
+                    )
+                except AmbientShopError:
+                    # The person following up matters more than the chime: carry on.
+                    log.warning(
+                        "Alexa notification for cart %s failed", cart.record_id, exc_info=True
+                    )
+                    sent = ""
+                if sent:
+                    channels.append("alexa_notification")
             doc["channels"] = channels
             self._records.upsert(Record("outreach", claim.record_id, shopper_id, claim.at, doc))
         ticket_id = str(doc.get("ticket_id") or "")

@@ -139,6 +139,7 @@ def _shopper_set(args: argparse.Namespace) -> int:
         "colours": args.colour or None,
         "sms": args.sms,
         "alexa_notifications": args.alexa_notifications,
+        "alexa_user_id": args.alexa_user,
     }
     if args.size:
         sizes = {}
@@ -254,6 +255,7 @@ def register_cli(
         default=None,
         help="Alexa notifications allowed (the shopper granted the permission)",
     )
+    update.add_argument("--alexa-user", help="the shopper's Alexa user id, for notifications")
     update.set_defaults(run=_shopper_set)
 
     engage = commands.add_parser("engage", help="engagement jobs: sweep, feedback")

@@ -9,6 +9,9 @@ from decimal import Decimal, InvalidOperation
 from skill.errors import SettingsError
 
 PREFIX = "AMBIENT_SHOP_"
+# The development stage; a certified skill sends to .../stages/live.
+ALEXA_EVENTS_URL = "https://api.amazonalexa.com/v1/proactiveEvents/stages/development"
+ALEXA_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:
@@ -69,6 +72,12 @@ class EngageSettings:
         ("gold", Decimal("1000")),
     )
     nps_interval_days: float = 90.0
+    # Alexa Proactive Events (Login with Amazon client credentials of the skill); unset: the
+    # notification is recorded in the outbox only.
+    alexa_client_id: str | None = None
+    alexa_client_secret: str | None = None
+    alexa_events_url: str = ALEXA_EVENTS_URL
+    alexa_token_url: str = ALEXA_TOKEN_URL
     # How often `serve` runs the engagement sweep (abandonment, birthdays, NPS); 0: never.
     sweep_every_s: float = 30.0
 
@@ -100,4 +109,8 @@ class EngageSettings:
             ),
             nps_interval_days=_number(env, "NPS_INTERVAL_DAYS", 90.0),
             sweep_every_s=_number(env, "ENGAGE_SWEEP_S", 30.0),
+            alexa_client_id=env.get(PREFIX + "ALEXA_CLIENT_ID", "").strip() or None,
+            alexa_client_secret=env.get(PREFIX + "ALEXA_CLIENT_SECRET", "").strip() or None,
+            alexa_events_url=env.get(PREFIX + "ALEXA_EVENTS_URL", "").strip() or ALEXA_EVENTS_URL,
+            alexa_token_url=env.get(PREFIX + "ALEXA_TOKEN_URL", "").strip() or ALEXA_TOKEN_URL,
         )

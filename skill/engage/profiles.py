@@ -159,6 +159,10 @@ def apply_changes(profile: dict[str, Any], changes: Mapping[str, Any]) -> list[s
             if not _PHONE.match(str(value)):
                 raise ProfileError("phone: write it in E.164 form, e.g. +15551234567")
             profile["phone"] = str(value)
+        elif key == "alexa_user_id":
+            if not str(value).startswith("amzn1.ask.account."):
+                raise ProfileError("alexa_user_id: an Alexa user id starts amzn1.ask.account.")
+            profile["alexa_user_id"] = str(value)[:300]
         elif key == "preferred_store":
             profile["preferred_store"] = str(value)[:40]
         elif key in ("sms", "alexa_notifications"):

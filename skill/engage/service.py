@@ -286,8 +286,24 @@ def engage_for_state(
     clock: Clock | None = None,
 ) -> Engage:
     """Engagement services over an opened state back end (`skill.store.registry.open_state`)."""
+    notifier = None
+    if settings.engage.alexa_client_id and settings.engage.alexa_client_secret:
+        import requests
+
+        from skill.engage.alexa_events import AlexaProactiveEvents
+
+        notifier = AlexaProactiveEvents(
+            session=requests.Session(),
+            shoppers=state.shoppers,
+            client_id=settings.engage.alexa_client_id,
+            client_secret=settings.engage.alexa_client_secret,
+            skill_name=settings.skill_name,
+            events_url=settings.engage.alexa_events_url,
+            token_url=settings.engage.alexa_token_url,
+        )
     return build_engage(
         settings.engage,
+        notifier=notifier,
         data_dir=settings.data_dir,
         records=state.engage_records,
         eraser=state.eraser,
