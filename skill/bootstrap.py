@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from catalog_adapter.ports import Catalog
 from skill.channels.tokens import TokenSigner
 from skill.core.context import Services
 from skill.core.conversation import Conversation
-from skill.core.ports import ConversationStore, HandoffDesk, Outbox, Parser
+from skill.core.ports import ConversationStore, HandoffDesk, OrderService, Outbox, Parser
+from skill.errors import SettingsError
+from skill.orders.registry import open_orders, orders_source
 from skill.settings import Settings
 from skill.store.registry import Closeable, StateBackend, open_state
 
@@ -35,6 +38,9 @@ class Application:
     outbox: Outbox
     desk: HandoffDesk
     conversations: ConversationStore
+    orders: OrderService
+    # The registered name of the order service in use ("demo.v1", "rest.v1"), for /healthz.
+    orders_source: str
     token_signer: TokenSigner
     closers: list[Closeable] = field(default_factory=list)
 
@@ -43,12 +49,50 @@ class Application:
             resource.close()
 
 
+def mapping_options(setting: str | None, *, name: str) -> dict[str, Any]:
+    """A mapping setting (a JSON file path, or the JSON text itself) as a REST adapter's options."""
+    if setting is None:
+        return {}
+    if not setting.lstrip().startswith("{"):
+        return {"mapping_file": setting}
+    try:
+        return {"mapping": json.loads(setting)}
+    except json.JSONDecodeError as e:
+        raise SettingsError(f"{name} is not valid JSON: {e}") from e
+
+
 def open_default_catalog(settings: Settings) -> Catalog:
     from catalog_adapter.demo import demo_catalog_url
     from catalog_adapter.registry import open_catalog
 
     url = settings.catalog_url or demo_catalog_url(settings.data_dir)
-    return open_catalog(url)
+    if not url.lower().startswith("rest+"):
+        return open_catalog(url)
+    return open_catalog(
+        url,
+        env=settings.environment,
+        **mapping_options(settings.catalog_mapping, name="AMBIENT_SHOP_REST_MAPPING"),
+    )
+
+
+def open_order_service(settings: Settings) -> tuple[OrderService, str]:
+    """The order service AMBIENT_SHOP_ORDERS names, and its registered name."""
+    source = orders_source(settings.orders_url)
+    if source == "demo.v1" and settings.production:
+        log.warning(
+            "Orders come from the DEMO order service (AMBIENT_SHOP_ORDERS=%s) on what looks like a "
+            "production deployment: shoppers will hear about seeded demo orders, not theirs. "
+            "Set AMBIENT_SHOP_ORDERS=rest+https://... and AMBIENT_SHOP_ORDERS_MAPPING for the "
+            "retailer's order API (docs/orders.md).",
+            settings.orders_url,
+        )
+    service = open_orders(
+        settings.orders_url,
+        data_dir=settings.data_dir,
+        env=settings.environment,
+        **mapping_options(settings.orders_mapping, name="AMBIENT_SHOP_ORDERS_MAPPING"),
+    )
+    return service, source
 
 
 def load_parser(settings: Settings, catalog: Catalog) -> Parser:
@@ -90,10 +134,12 @@ def build(
         parser = load_parser(settings, catalog)
     state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
     closers.extend(state.closers)
+    orders, source = open_order_service(settings)
+    closers.append(orders)
     services = Services(
         parser=parser,
         catalog=catalog,
-        orders=state.orders,
+        orders=orders,
         desk=state.desk,
         outbox=state.outbox,
         shoppers=state.shoppers,
@@ -116,6 +162,8 @@ def build(
         outbox=state.outbox,
         desk=state.desk,
         conversations=state.conversations,
+        orders=orders,
+        orders_source=source,
         token_signer=TokenSigner.from_data_dir(settings.data_dir, configured=settings.secret_key),
         closers=closers,
     )

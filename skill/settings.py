@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +59,23 @@ class Settings:
     # The developer simulator page; a retailer may switch it off on a public deployment.
     simulator_enabled: bool = True
     # Signs web-chat ids; generated into data_dir when unset.
-    secret_key: str | None = None
+    secret_key: str | None = field(default=None, repr=False)
+    # "demo": seeded demo orders in data_dir; "rest+https://...": the retailer's order API.
+    orders_url: str = "demo"
+    # Field mappings for the REST adapters: a JSON file path or the JSON text itself.
+    orders_mapping: str | None = None
+    catalog_mapping: str | None = None
+    # Lambda's environment (read-only file system but /tmp); a deployment, not a laptop.
+    on_lambda: bool = False
+    # The environment as read once: REST mappings name header secrets as ${NAME}.
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        source = os.environ if env is None else env
+        source = dict(os.environ if env is None else env)
+        on_lambda = bool(source.get("AWS_LAMBDA_FUNCTION_NAME"))
         # Lambda's file system is read-only except /tmp.
-        default_dir = "/tmp/ambient-shop" if source.get("AWS_LAMBDA_FUNCTION_NAME") else "var"
+        default_dir = "/tmp/ambient-shop" if on_lambda else "var"
         data_dir = Path(_text(source, "DATA_DIR") or default_dir)
         model = _text(source, "NLU_MODEL")
         return cls(
@@ -79,6 +89,11 @@ class Settings:
             progressive_response_after_s=_float(source, "PROGRESSIVE_AFTER_S", 1.5),
             secret_key=_text(source, "SECRET_KEY"),
             simulator_enabled=_flag(source, "SIMULATOR", True),
+            orders_url=_text(source, "ORDERS") or "demo",
+            orders_mapping=_text(source, "ORDERS_MAPPING"),
+            catalog_mapping=_text(source, "REST_MAPPING"),
+            on_lambda=on_lambda,
+            environment=source,
         )
 
     def with_overrides(self, **changes: Any) -> Settings:
@@ -87,3 +102,13 @@ class Settings:
     @property
     def resolved_state_url(self) -> str:
         return self.state_url or f"sqlite:///{(self.data_dir / 'state.db').as_posix()}"
+
+    @property
+    def production(self) -> bool:
+        """Whether this looks like a deployment serving shoppers, not a developer's laptop."""
+        return (
+            self.on_lambda
+            or not self.resolved_state_url.lower().startswith("sqlite:")
+            or (self.catalog_url or "").lower().startswith("rest+")
+            or not self.simulator_enabled
+        )
