@@ -60,6 +60,19 @@ class Settings:
     simulator_enabled: bool = True
     # Signs web-chat ids; generated into data_dir when unset.
     secret_key: str | None = field(default=None, repr=False)
+    # A public deployment: secure cookies, no demo desk agent.
+    production: bool = False
+    # Where people answer handoffs: "embedded" (the /desk pages) or "chatwoot".
+    desk: str = "embedded"
+    chatwoot_url: str | None = None
+    chatwoot_account_id: str | None = None
+    chatwoot_inbox_id: str | None = None
+    chatwoot_token: str | None = field(default=None, repr=False)
+    chatwoot_webhook_secret: str | None = field(default=None, repr=False)
+    # Text messages: None keeps them in the outbox table; "sns://?region=..&endpoint_url=.." sends.
+    sms_url: str | None = None
+    # Offer limits per role, "agent:10:10,supervisor:50:25" (max shipping waived $, max discount %).
+    desk_autonomy: str | None = None
     # "demo": seeded demo orders in data_dir; "rest+https://...": the retailer's order API.
     orders_url: str = "demo"
     # Field mappings for the REST adapters: a JSON file path or the JSON text itself.
@@ -89,6 +102,15 @@ class Settings:
             progressive_response_after_s=_float(source, "PROGRESSIVE_AFTER_S", 1.5),
             secret_key=_text(source, "SECRET_KEY"),
             simulator_enabled=_flag(source, "SIMULATOR", True),
+            production=_flag(source, "PRODUCTION", False),
+            desk=(_text(source, "DESK") or "embedded").lower(),
+            chatwoot_url=_text(source, "CHATWOOT_URL"),
+            chatwoot_account_id=_text(source, "CHATWOOT_ACCOUNT_ID"),
+            chatwoot_inbox_id=_text(source, "CHATWOOT_INBOX_ID"),
+            chatwoot_token=_text(source, "CHATWOOT_TOKEN"),
+            chatwoot_webhook_secret=_text(source, "CHATWOOT_WEBHOOK_SECRET"),
+            sms_url=_text(source, "SMS"),
+            desk_autonomy=_text(source, "DESK_AUTONOMY"),
             orders_url=_text(source, "ORDERS") or "demo",
             orders_mapping=_text(source, "ORDERS_MAPPING"),
             catalog_mapping=_text(source, "REST_MAPPING"),
@@ -104,10 +126,11 @@ class Settings:
         return self.state_url or f"sqlite:///{(self.data_dir / 'state.db').as_posix()}"
 
     @property
-    def production(self) -> bool:
-        """Whether this looks like a deployment serving shoppers, not a developer's laptop."""
+    def looks_deployed(self) -> bool:
+        """AMBIENT_SHOP_PRODUCTION, or a setting only a deployment serving shoppers has."""
         return (
-            self.on_lambda
+            self.production
+            or self.on_lambda
             or not self.resolved_state_url.lower().startswith("sqlite:")
             or (self.catalog_url or "").lower().startswith("rest+")
             or not self.simulator_enabled

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Protocol
 
 from ambient_shop.registry import Registry
-from skill.core.ports import ConversationStore, HandoffDesk, Outbox, ShopperStore
+from skill.core.ports import ConversationStore, Outbox, ShopperStore
+from skill.desk.store import DeskStore
 from skill.errors import SettingsError
 
 
@@ -22,7 +23,8 @@ class StateBackend:
     name: str
     shoppers: ShopperStore
     conversations: ConversationStore
-    desk: HandoffDesk
+    # Tickets, message streams, agents and sessions of the agent desk.
+    desk_store: DeskStore
     outbox: Outbox
     closers: list[Closeable] = field(default_factory=list)
 
@@ -35,7 +37,7 @@ register = STATES.register
 
 @STATES.register("sqlite.v1", schemes=("sqlite",))
 def _sqlite(url: str, *, data_dir: Path) -> StateBackend:
-    from skill.desk.tickets import SqliteTicketDesk
+    from skill.store.desk_sqlite import SqliteDeskStore
     from skill.store.sqlite import (
         SqliteConversationStore,
         SqliteDatabase,
@@ -48,7 +50,7 @@ def _sqlite(url: str, *, data_dir: Path) -> StateBackend:
         name="sqlite.v1",
         shoppers=SqliteShopperStore(database),
         conversations=SqliteConversationStore(database),
-        desk=SqliteTicketDesk(database),
+        desk_store=SqliteDeskStore(database),
         outbox=SqliteOutbox(database),
         closers=[database],
     )
@@ -60,12 +62,12 @@ def _dynamodb(url: str, *, data_dir: Path) -> StateBackend:
         import boto3
     except ImportError as e:
         raise SettingsError("DynamoDB state needs boto3: pip install 'ambient-shop[aws]'") from e
+    from skill.store.desk_dynamodb import DynamoDeskStore
     from skill.store.dynamodb import (
         DynamoConversationStore,
         DynamoOutbox,
         DynamoShopperStore,
         DynamoTables,
-        DynamoTicketDesk,
         parse_dynamodb_url,
     )
 
@@ -78,7 +80,7 @@ def _dynamodb(url: str, *, data_dir: Path) -> StateBackend:
         name="dynamodb.v1",
         shoppers=DynamoShopperStore(tables),
         conversations=DynamoConversationStore(tables),
-        desk=DynamoTicketDesk(tables),
+        desk_store=DynamoDeskStore(tables),
         outbox=DynamoOutbox(tables),
     )
 

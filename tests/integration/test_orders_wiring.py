@@ -62,10 +62,11 @@ def test_orders_setting_is_read_from_the_environment() -> None:
         ({"AMBIENT_SHOP_STATE": "dynamodb://?region=eu-west-1"}, True),
         ({"AMBIENT_SHOP_CATALOG": "rest+https://api.example/v2"}, True),
         ({"AMBIENT_SHOP_SIMULATOR": "0"}, True),
+        ({"AMBIENT_SHOP_PRODUCTION": "1"}, True),
     ],
 )
-def test_what_counts_as_production(env: dict[str, str], production: bool) -> None:
-    assert Settings.from_env(env).production is production
+def test_what_counts_as_a_deployment(env: dict[str, str], production: bool) -> None:
+    assert Settings.from_env(env).looks_deployed is production
 
 
 def test_demo_orders_in_production_warn_at_start_up(
