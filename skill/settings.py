@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from skill.engage.config import EngageSettings
 from skill.errors import SettingsError
 
 ENV_PREFIX = "AMBIENT_SHOP_"
@@ -73,6 +74,8 @@ class Settings:
     sms_url: str | None = None
     # Offer limits per role, "agent:10:10,supervisor:50:25" (max shipping waived $, max discount %).
     desk_autonomy: str | None = None
+    # Commerce events, abandonment rule, loyalty tiers, surveys (skill/engage/config.py).
+    engage: EngageSettings = field(default_factory=EngageSettings)
     # "demo": seeded demo orders in data_dir; "rest+https://...": the retailer's order API.
     orders_url: str = "demo"
     # Field mappings for the REST adapters: a JSON file path or the JSON text itself.
@@ -111,6 +114,7 @@ class Settings:
             chatwoot_webhook_secret=_text(source, "CHATWOOT_WEBHOOK_SECRET"),
             sms_url=_text(source, "SMS"),
             desk_autonomy=_text(source, "DESK_AUTONOMY"),
+            engage=EngageSettings.from_env(source),
             orders_url=_text(source, "ORDERS") or "demo",
             orders_mapping=_text(source, "ORDERS_MAPPING"),
             catalog_mapping=_text(source, "REST_MAPPING"),

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ambient_shop.registry import Registry
 from skill.core.ports import ConversationStore, Outbox, ShopperStore
 from skill.desk.store import DeskStore
 from skill.errors import SettingsError
+
+if TYPE_CHECKING:
+    from skill.engage.records import EngageRecords
+    from skill.engage.service import ShopperEraser
 
 
 class Closeable(Protocol):
@@ -26,6 +30,9 @@ class StateBackend:
     # Tickets, message streams, agents and sessions of the agent desk.
     desk_store: DeskStore
     outbox: Outbox
+    # Engagement records (skill/engage) and the eraser that removes a shopper from every table.
+    engage_records: EngageRecords | None = None
+    eraser: ShopperEraser | None = None
     closers: list[Closeable] = field(default_factory=list)
 
 
@@ -37,6 +44,7 @@ register = STATES.register
 
 @STATES.register("sqlite.v1", schemes=("sqlite",))
 def _sqlite(url: str, *, data_dir: Path) -> StateBackend:
+    from skill.engage.sqlite_records import SqliteEngageRecords, SqliteShopperEraser
     from skill.store.desk_sqlite import SqliteDeskStore
     from skill.store.sqlite import (
         SqliteConversationStore,
@@ -52,6 +60,8 @@ def _sqlite(url: str, *, data_dir: Path) -> StateBackend:
         conversations=SqliteConversationStore(database),
         desk_store=SqliteDeskStore(database),
         outbox=SqliteOutbox(database),
+        engage_records=SqliteEngageRecords(database),
+        eraser=SqliteShopperEraser(database),
         closers=[database],
     )
 
@@ -62,6 +72,7 @@ def _dynamodb(url: str, *, data_dir: Path) -> StateBackend:
         import boto3
     except ImportError as e:
         raise SettingsError("DynamoDB state needs boto3: pip install 'ambient-shop[aws]'") from e
+    from skill.engage.dynamodb_records import DynamoEngageRecords, DynamoShopperEraser
     from skill.store.desk_dynamodb import DynamoDeskStore
     from skill.store.dynamodb import (
         DynamoConversationStore,
@@ -82,6 +93,8 @@ def _dynamodb(url: str, *, data_dir: Path) -> StateBackend:
         conversations=DynamoConversationStore(tables),
         desk_store=DynamoDeskStore(tables),
         outbox=DynamoOutbox(tables),
+        engage_records=DynamoEngageRecords(tables),
+        eraser=DynamoShopperEraser(tables),
     )
 
 
