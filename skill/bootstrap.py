@@ -152,8 +152,15 @@ def build_sms(settings: Settings) -> SmsSender | None:
     return SnsSms(client, sender_id=options.get("sender_id", ""))
 
 
-def build_desk(settings: Settings, state: StateBackend, *, orders: OrderService) -> DeskWiring:
-    """The embedded desk always keeps tickets' streams and agents; Chatwoot may be the port."""
+def build_desk(
+    settings: Settings, state: StateBackend, *, orders: OrderService | None = None
+) -> DeskWiring:
+    """The embedded desk always keeps tickets' streams and agents; Chatwoot may be the port.
+
+    Without `orders`, the order service the settings name is opened (tests, one-off commands).
+    """
+    if orders is None:
+        orders, _ = open_order_service(settings)
     if settings.desk not in DESK_ADAPTERS:
         raise SettingsError(
             f"AMBIENT_SHOP_DESK={settings.desk!r}: choose one of {', '.join(DESK_ADAPTERS)}"
@@ -276,11 +283,12 @@ def open_engage(settings: Settings | None = None) -> Iterator[tuple[Engage, Stat
 
     settings = settings or Settings.from_env()
     state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
+    orders, _ = open_order_service(settings)
     try:
-        wired_desk = build_desk(settings, state)
+        wired_desk = build_desk(settings, state, orders=orders)
         engage = engage_for_state(settings, state, desk=wired_desk.port, outbox=wired_desk.outbox)
         connect_engage_to_desk(engage, wired_desk.desk)
         yield engage, state
     finally:
-        for resource in state.closers:
+        for resource in (*state.closers, orders):
             resource.close()
