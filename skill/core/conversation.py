@@ -6,10 +6,22 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
+from catalog_adapter.models import ProductQuery
 from nlu.contract import Parse
 from skill.core.context import Outcome, PolicyContext, Services
 from skill.core.model import Reply, Turn
-from skill.core.policies import after_purchase, conversational, people, shopping
+from skill.core.policies import (
+    after_purchase,
+    answers,
+    cart,
+    compare,
+    conversational,
+    links,
+    people,
+    shopping,
+    stores,
+)
+from skill.core.references import parse_context
 from skill.core.state import DialogueState
 from skill.errors import AmbientShopError, CatalogUnavailable
 
@@ -25,7 +37,13 @@ POLICIES: Mapping[str, Policy] = {
     "select_item": shopping.select_item,
     "product_info": shopping.product_info,
     "check_availability": shopping.check_availability,
-    "add_to_cart": shopping.add_to_cart,
+    "add_to_cart": cart.add_to_cart,
+    "view_cart": cart.view_cart,
+    "remove_from_cart": cart.remove_from_cart,
+    "checkout": cart.checkout,
+    "send_link": links.send_link,
+    "compare": compare.compare,
+    "store_info": stores.store_info,
     "order_status": after_purchase.order_status,
     "cancel_order": after_purchase.cancel_order,
     "return_refund": after_purchase.return_refund,
@@ -65,13 +83,18 @@ class Conversation:
     def services(self) -> Services:
         return self._services
 
-    def understand(self, turn: Turn) -> Parse:
+    def understand(self, turn: Turn, state: DialogueState | None = None) -> Parse:
         text = (turn.text or "")[:MAX_INPUT_CHARS]
+        if turn.intent and not text.strip():
+            return Parse(text="", intent=turn.intent, confidence=1.0)
+        if not text.strip():
+            return Parse(text="", intent="help", confidence=1.0)
+        context = parse_context(
+            state or DialogueState(), self._services.catalog.get, routing=turn.routing
+        )
+        parsed = self._services.parser.parse(text, context)
         if turn.intent:
             # The channel already knows the intent; the words may still carry entities.
-            if not text.strip():
-                return Parse(text="", intent=turn.intent, confidence=1.0)
-            parsed = self._services.parser.parse(text)
             if (
                 parsed.intent != turn.intent
                 and turn.intent in _BROADLY_ROUTED
@@ -83,9 +106,16 @@ class Conversation:
                 # question to order status; the parser, reading every word, knows better.
                 return parsed
             return replace(parsed, intent=turn.intent, confidence=1.0, alternatives=())
-        if not text.strip():
-            return Parse(text="", intent="help", confidence=1.0)
-        return self._services.parser.parse(text)
+        if turn.routing == "find" and parsed.intent == "out_of_scope" and self._finds(text):
+            # "show me {query}" with words the catalog has: a search, whatever the classifier says.
+            return replace(parsed, intent="find_product", alternatives=())
+        return parsed
+
+    def _finds(self, text: str) -> bool:
+        try:
+            return bool(self._services.catalog.search(ProductQuery(text=text, limit=1)))
+        except CatalogUnavailable:
+            return True
 
     def handle(self, turn: Turn, state: DialogueState) -> tuple[Reply, DialogueState, Parse]:
         if turn.event == "session_end":
@@ -97,13 +127,14 @@ class Conversation:
         parse = (
             Parse(text="", intent="greeting", confidence=1.0)
             if turn.event == "launch"
-            else self.understand(turn)
+            else self.understand(turn, state)
         )
         ctx = PolicyContext(services=self._services, turn=turn, parse=parse, state=state)
         policy = (
             conversational.launch
             if turn.event == "launch"
-            else POLICIES.get(parse.intent, conversational.out_of_scope)
+            else answers.pending_answer(ctx)
+            or POLICIES.get(parse.intent, conversational.out_of_scope)
         )
         try:
             outcome = policy(ctx)
@@ -124,6 +155,8 @@ class Conversation:
             new_state = replace(new_state, misunderstandings=state.misunderstandings + 1)
         elif parse.intent != "repeat":
             new_state = replace(new_state, misunderstandings=0)
+        if parse.intent != "repeat":
+            new_state = replace(new_state, last_intent=parse.intent)
         reply = outcome.reply
         if parse.intent != "repeat" and reply.text:
             new_state = replace(new_state, last_text=reply.text, last_reprompt=reply.reprompt or "")

@@ -92,14 +92,19 @@ class InProcessTransport:
 
     def _parse(self, handler_input: Any) -> Parse:
         """The parse the core acted on, rebuilt through the same request translation."""
-        from skill.alexa.skill import turn_from_request
+        from skill.alexa.skill import STATE_ATTRIBUTE, turn_from_request
+        from skill.core.state import DialogueState
 
         turn = turn_from_request(handler_input)
         if turn.event == "launch":
             return Parse(text="", intent="greeting", confidence=1.0)
         if turn.event == "session_end":
             return Parse(text="", intent="stop", confidence=1.0)
-        return self._application.conversation.understand(turn)
+        # The same dialogue state the skill read, so context-aware parses match its own.
+        session = handler_input.request_envelope.session
+        attributes = (session.attributes if session else None) or {}
+        state = DialogueState.from_dict(attributes.get(STATE_ATTRIBUTE))
+        return self._application.conversation.understand(turn, state)
 
 
 class HttpTransport:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from catalog_adapter.models import Product, ProductQuery
 from skill.core import speech
+from skill.core.cards import items_of, product_card
 from skill.core.context import Outcome, PolicyContext
-from skill.core.model import Card, Reply, ReplyItem
+from skill.core.model import Card, Reply
+from skill.core.policies import variants
 
 # Attribute filters dropped one at a time, least important first, when nothing matches.
 _RELAXATION_ORDER = ("pattern", "size", "brand", "color", "material")
@@ -166,31 +168,6 @@ def _plural(noun: str) -> str:
     return noun + "s"
 
 
-def items_of(products: Sequence[Product]) -> tuple[ReplyItem, ...]:
-    return tuple(
-        ReplyItem(
-            product_id=p.id,
-            title=p.title,
-            price=p.current_price.amount,
-            currency=p.current_price.currency,
-            image_url=p.image_link,
-            link=p.link,
-            subtitle=p.brand,
-        )
-        for p in products
-    )
-
-
-def product_card(product: Product, *, lead: str = "") -> Card:
-    lines = [lead] if lead else []
-    lines.append(f"{product.title} — {speech.product_price(product)}")
-    if product.brand:
-        lines.append(f"Brand: {product.brand}")
-    if product.link:
-        lines.append(product.link)
-    return Card(title=product.title, text="\n".join(lines), image_url=product.image_link)
-
-
 def present(
     ctx: PolicyContext,
     products: list[Product],
@@ -241,6 +218,9 @@ def present(
 
 
 def find_product(ctx: PolicyContext) -> Outcome:
+    about_variant = variants.variant_answer(ctx)
+    if about_variant is not None:
+        return about_variant
     query = query_from_parse(ctx)
     if not query:
         return ctx.outcome(
@@ -342,6 +322,9 @@ def find_seen_on(ctx: PolicyContext) -> Outcome:
 
 
 def refine_search(ctx: PolicyContext) -> Outcome:
+    about_variant = variants.variant_answer(ctx)
+    if about_variant is not None:
+        return about_variant
     previous = dict(ctx.state.query)
     if not previous and not ctx.state.results:
         if query_from_parse(ctx).keys() - {"text"}:
@@ -439,16 +422,19 @@ def describe(ctx: PolicyContext, product: Product) -> Outcome:
     )
 
 
-_INFO_ANSWERS = {
-    "material": lambda p: f"it's made of {p.material.lower()}" if p.material else "",
-    "colors": lambda p: f"this one is {p.color.lower()}" if p.color else "",
-    "sizes": lambda p: f"it comes in size {p.size}" if p.size else "",
-    "rating": lambda p: f"shoppers rate it {p.rating:.1f} out of 5" if p.rating else "",
-    "availability": lambda p: f"it's {p.availability.replace('_', ' ')} online",
+_INFO_ANSWERS: dict[str, Callable[[PolicyContext, Product], str]] = {
+    "material": lambda ctx, p: f"it's made of {p.material.lower()}" if p.material else "",
+    "colors": lambda ctx, p: variants.colours_answer(ctx, p),
+    "sizes": lambda ctx, p: variants.sizes_answer(p),
+    "rating": lambda ctx, p: f"shoppers rate it {p.rating:.1f} out of 5" if p.rating else "",
+    "availability": lambda ctx, p: f"it's {p.availability.replace('_', ' ')} online",
 }
 
 
 def product_info(ctx: PolicyContext) -> Outcome:
+    about_variant = variants.variant_answer(ctx)
+    if about_variant is not None:
+        return about_variant
     product, problem = ctx.referenced_product()
     if product is None:
         if ctx.parse.first("PRODUCT_TYPE") is not None:
@@ -461,7 +447,7 @@ def product_info(ctx: PolicyContext) -> Outcome:
         if ask == "price":
             answers.append(f"it costs {speech.product_price(product)}")
             continue
-        answer = _INFO_ANSWERS.get(ask, lambda p: "")(product)
+        answer = _INFO_ANSWERS.get(ask, lambda ctx, p: "")(ctx, product)
         if answer:
             answers.append(answer)
         else:
@@ -478,6 +464,9 @@ def product_info(ctx: PolicyContext) -> Outcome:
 
 
 def check_availability(ctx: PolicyContext) -> Outcome:
+    about_variant = variants.variant_answer(ctx)
+    if about_variant is not None:
+        return about_variant
     product, problem = ctx.referenced_product()
     if product is None:
         text = problem or "Which item should I check? Tell me what you're looking for first."
@@ -525,70 +514,3 @@ def _stores_phrase(ctx: PolicyContext, product: Product) -> str:
     if not stock:
         return ""
     return f"We have stores at {speech.join([s.store_name for s in stock[:3]])}."
-
-
-def add_to_cart(ctx: PolicyContext, *, product_id: str | None = None) -> Outcome:
-    product = ctx.product(product_id) if product_id else None
-    problem = None
-    if product is None:
-        product, problem = ctx.referenced_product()
-    if product is None:
-        if ctx.parse.first("PRODUCT_TYPE") is not None:
-            return find_product(ctx)
-        text = problem or "What would you like to add? Tell me what you're looking for."
-        return ctx.outcome(Reply(text=text, reprompt="What would you like to add?"))
-    quantity_entity = ctx.parse.first("QUANTITY")
-    quantity = 1
-    if quantity_entity is not None and isinstance(quantity_entity.value, int):
-        quantity = max(1, min(quantity_entity.value, 20))
-    cart: dict[str, int] = {
-        k: int(v) for k, v in ctx.profile.get("cart", {}).items() if isinstance(v, int)
-    }
-    cart[product.id] = min(cart.get(product.id, 0) + quantity, 99)
-    ctx.profile["cart"] = cart
-    ctx.save_profile()
-    total = _cart_total(ctx, cart)
-    amount = "" if quantity == 1 else f"{speech.count(quantity)} of "
-    text = (
-        f"Added {amount}{speech.brand_title(product)} to your cart. "
-        f"Your cart comes to {speech.price(total)}. "
-        "Shall I text the checkout link to your phone?"
-    )
-    return ctx.outcome(
-        Reply(
-            text=text,
-            reprompt="Shall I text the checkout link to your phone?",
-            card=product_card(product, lead="Added to your cart"),
-            suggestions=("Send it to my phone", "Keep shopping"),
-        ),
-        selected=product.id,
-        pending={"action": "send_link", "product_id": product.id},
-    )
-
-
-def _cart_total(ctx: PolicyContext, cart: Mapping[str, int]) -> Decimal:
-    total = Decimal("0")
-    for product_id, quantity in cart.items():
-        product = ctx.product(product_id)
-        if product is not None:
-            total += product.current_price.amount * quantity
-    return total
-
-
-def send_link(ctx: PolicyContext, *, product_id: str | None) -> Outcome:
-    """Text the product or cart link: a voice answer cannot carry a link the shopper can tap."""
-    product = ctx.product(product_id) if product_id else None
-    if product is not None and product.link:
-        body = f"{product.title} ({speech.product_price(product)}): {product.link}"
-        link = product.link
-    else:
-        body = f"Your {ctx.services.skill_name} cart is ready for checkout."
-        link = ""
-    ctx.outbox.send(shopper_id=ctx.turn.shopper_id, channel="sms", text=body, link=link)
-    return ctx.outcome(
-        Reply(
-            text="Done. I've sent the link to your phone. Anything else I can help with?",
-            reprompt="Anything else?",
-        ),
-        pending={},
-    )
