@@ -14,6 +14,7 @@ from catalog_adapter.models import (
     Product,
     ProductQuery,
     SeenOnResult,
+    Store,
     StoreAvailability,
 )
 from nlu.contract import Entity, Parse, ParseContext
@@ -34,6 +35,7 @@ class FakeCatalog:
     stock: list[StoreAvailability] = field(default_factory=list)
     down: bool = False
     queries: list[ProductQuery] = field(default_factory=list)
+    store_list: list[Store] = field(default_factory=list)
 
     def _check(self) -> None:
         if self.down:
@@ -102,6 +104,31 @@ class FakeCatalog:
             return SeenOnResult(appearance=appearance, exact=item)
         similar = self.search(ProductQuery(product_type=appearance.product_type, limit=limit))
         return SeenOnResult(appearance=appearance, exact=None, similar=tuple(similar))
+
+    def variants(self, product_id: str) -> list[Product]:
+        self._check()
+        product = self.get(product_id)
+        if product is None:
+            return []
+        group = product.item_group_id
+        others = [p for p in self.products if group and p.item_group_id == group and p != product]
+        return [product, *others]
+
+    def stores(self) -> list[Store]:
+        self._check()
+        return list(self.store_list)
+
+    def store(self, spoken: str) -> Store | None:
+        self._check()
+        wanted = spoken.strip().lower()
+        return next(
+            (
+                s
+                for s in self.store_list
+                if wanted in (s.code.lower(), s.name.lower(), s.neighborhood.lower())
+            ),
+            None,
+        )
 
     def vocabulary(self) -> dict[str, list[str]]:
         return {"brands": sorted({p.brand for p in self.products if p.brand})}
