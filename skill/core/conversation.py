@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
@@ -71,6 +72,10 @@ MAX_INPUT_CHARS = 2000
 _BROADLY_ROUTED = frozenset({"order_status"})
 _CORRECTABLE_TO = frozenset({"return_refund", "shipping_info", "cancel_order", "complaint"})
 _OVERRIDE_CONFIDENCE = 0.85
+# A find-routed query the classifier refused is still a search when the catalog names its words.
+_MAX_FIND_WORDS = 5
+_WORD = re.compile(r"[a-z]+")
+_FILLER = frozenset({"the", "and", "for", "with", "some", "any", "you", "have", "what", "about"})
 
 
 class Conversation:
@@ -112,10 +117,16 @@ class Conversation:
         return parsed
 
     def _finds(self, text: str) -> bool:
+        """Whether the catalog has a product whose title or type names one of these words."""
+        words = {w.rstrip("s") for w in _WORD.findall(text.lower()) if len(w) > 2} - _FILLER
+        if not words or len(words) > _MAX_FIND_WORDS:
+            return False
         try:
-            return bool(self._services.catalog.search(ProductQuery(text=text, limit=1)))
+            found = self._services.catalog.search(ProductQuery(text=text, limit=5))
         except CatalogUnavailable:
-            return True
+            return False
+        named = (set(_WORD.findall(f"{p.title} {p.product_type}".lower())) for p in found)
+        return any(words & {w.rstrip("s") for w in names} for names in named)
 
     def handle(self, turn: Turn, state: DialogueState) -> tuple[Reply, DialogueState, Parse]:
         if turn.event == "session_end":

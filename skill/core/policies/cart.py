@@ -170,7 +170,7 @@ def _add_each(
             _save(ctx, cart)
             return ctx.outcome(
                 Reply(
-                    text=f"{_added_lead(added)}{speech.sentence_case(speech.brand_title(product))} "
+                    text=f"{_added_lead(added, quantity)}{speech.sentence_case(speech.brand_title(product))} "
                     f"doesn't come in {spoken_size}; it comes in "
                     f"{speech.join(list(sizes), conjunction='or')}. Which size would you like?",
                     reprompt="Which size would you like?",
@@ -182,7 +182,7 @@ def _add_each(
             _save(ctx, cart)
             return ctx.outcome(
                 Reply(
-                    text=f"{_added_lead(added)}What size would you like "
+                    text=f"{_added_lead(added, quantity)}What size would you like "
                     f"{speech.brand_title(product)} in? It comes in "
                     f"{speech.join(list(sizes), conjunction='or')}.",
                     reprompt="Which size?",
@@ -196,7 +196,7 @@ def _add_each(
     _save(ctx, cart)
     _, found, note = _priced(ctx, cart)
     capped = [p for line, p in added if line.quantity == MAX_QUANTITY]
-    text = f"{note}{_added_lead(added)}"
+    text = f"{note}{_added_lead(added, quantity)}"
     if capped:
         text += f"That's the most I can add of one item, {MAX_QUANTITY}. "
     text += (
@@ -216,13 +216,14 @@ def _add_each(
     )
 
 
-def _added_lead(added: Sequence[tuple[CartLine, Product]]) -> str:
+def _added_lead(added: Sequence[tuple[CartLine, Product]], quantity: int = 1) -> str:
     if not added:
         return ""
     phrases = []
     for line, product in added:
         size = f" in size {line.size}" if line.size else ""
-        phrases.append(f"{speech.brand_title(product)}{size}")
+        amount = f"{speech.count(quantity)} of " if quantity > 1 else ""
+        phrases.append(f"{amount}{speech.brand_title(product)}{size}")
     return f"Added {speech.join(phrases)} to your cart. "
 
 
@@ -252,7 +253,7 @@ def add_with_size(ctx: PolicyContext, spoken_size: str) -> Outcome:
     if rest:
         _save(ctx, cart)
         outcome = _add_each(ctx, cart, rest, quantity, None)
-        lead = _added_lead([(line, product)])
+        lead = _added_lead([(line, product)], quantity)
         return Outcome(
             reply=Reply(**{**_reply_fields(outcome.reply), "text": lead + outcome.reply.text}),
             state=outcome.state,
