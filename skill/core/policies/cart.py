@@ -170,9 +170,9 @@ def _add_each(
             _save(ctx, cart)
             return ctx.outcome(
                 Reply(
-                    text=f"{_added_lead(added, quantity)}{speech.sentence_case(speech.brand_title(product))} "
-                    f"doesn't come in {spoken_size}; it comes in "
-                    f"{speech.join(list(sizes), conjunction='or')}. Which size would you like?",
+                    text=f"{_added_lead(added, quantity)}{_title(product)} doesn't come in "
+                    f"{spoken_size}; it comes in {speech.join(list(sizes), conjunction='or')}. "
+                    "Which size would you like?",
                     reprompt="Which size would you like?",
                 ),
                 selected=product.id,
@@ -214,6 +214,10 @@ def _add_each(
         selected=last.id,
         pending={"action": "checkout"},
     )
+
+
+def _title(product: Product) -> str:
+    return speech.sentence_case(speech.brand_title(product))
 
 
 def _added_lead(added: Sequence[tuple[CartLine, Product]], quantity: int = 1) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from catalog_adapter.models import Product, ProductQuery
+from catalog_adapter.models import Product, ProductQuery, SeenOnResult
 from skill.core import speech
 from skill.core.cards import items_of, product_card
 from skill.core.context import Outcome, PolicyContext
@@ -15,8 +16,17 @@ from skill.core.model import Card, Reply
 from skill.core.policies import variants
 
 # Attribute filters dropped one at a time, least important first, when nothing matches.
-_RELAXATION_ORDER = ("pattern", "size", "brand", "color", "material")
-_QUERY_FIELDS = ("text", "product_type", "color", "material", "pattern", "size", "brand")
+_RELAXATION_ORDER = ("pattern", "size", "audience", "brand", "color", "material")
+# Who an item is for, as shoppers say it ("for my husband"); the catalog matches the audience.
+_AUDIENCE_WORDS = {
+    "men": "husband boyfriend dad father son's brother grandpa grandfather him he his men men's "
+    "mens man man's guy guys gentleman gentlemen male",
+    "women": "wife girlfriend mom mother sister grandma grandmother her she hers women women's "
+    "womens woman woman's lady ladies ladies' female",
+    "kids": "kid kids kid's kids' child children child's children's son daughter baby toddler "
+    "boys girls boy's girl's",
+}
+_AUDIENCE = {word: who for who, words in _AUDIENCE_WORDS.items() for word in words.split()}
 _STOPWORDS = frozenset(
     """a an the me my i i'd id im i'm you your for of to in on at with and or but please show find
     get looking look search want need would like some any can could do does is are there it its
@@ -70,7 +80,9 @@ def query_from_parse(ctx: PolicyContext) -> dict[str, Any]:
     leftovers = []
     for match in _WORD.finditer(parse.text.lower()):
         inside = any(start <= match.start() < end for start, end in covered)
-        if not inside and match.group() not in _STOPWORDS and not match.group().isdigit():
+        if not inside and match.group() in _AUDIENCE:
+            query.setdefault("audience", _AUDIENCE[match.group()])
+        elif not inside and match.group() not in _STOPWORDS and not match.group().isdigit():
             leftovers.append(match.group())
     if leftovers:
         query["text"] = " ".join(leftovers[:8])
@@ -86,6 +98,7 @@ def build_query(query: Mapping[str, Any], *, limit: int = 10) -> ProductQuery:
         pattern=query.get("pattern"),
         size=query.get("size"),
         brand=query.get("brand"),
+        audience=query.get("audience"),
         min_price=_money_bound(query.get("min_price")),
         max_price=_money_bound(query.get("max_price")),
         exclude_ids=tuple(query.get("exclude_ids", ())),
@@ -103,7 +116,8 @@ def _relax_attributes(
         if results:
             break
         if key in relaxed:
-            dropped.append(f"in {relaxed.pop(key)}")
+            value = relaxed.pop(key)
+            dropped.append(f"for {value}" if key == "audience" else f"in {value}")
             results = ctx.catalog.search(build_query(relaxed))
     if not results and "text" in relaxed and "product_type" in relaxed:
         # Free-text leftovers are the noisiest part of a spoken request; the type is the anchor.
@@ -153,17 +167,21 @@ def _budget_phrase(query: Mapping[str, Any]) -> str:
 
 def describe_query(query: Mapping[str, Any]) -> str:
     words = [str(query[k]) for k in ("color", "pattern", "material", "brand") if query.get(k)]
+    if query.get("audience") in ("men", "women"):
+        words.insert(0, f"{query['audience']}'s")
     kind = query.get("product_type") or query.get("text") or "items"
     phrase = " ".join([*words, _plural(str(kind))])
+    if query.get("size"):
+        phrase += f" in size {query['size']}"
     if query.get("max_price") or query.get("min_price"):
         phrase += " " + _budget_phrase(query)
     return phrase
 
 
 def _plural(noun: str) -> str:
-    if not noun or noun.endswith("s"):
+    if not noun or (noun.endswith("s") and not noun.endswith("ss")):
         return noun
-    if noun.endswith(("ch", "sh", "x")):
+    if noun.endswith(("ch", "sh", "x", "ss")):
         return noun + "es"
     return noun + "s"
 
@@ -192,7 +210,9 @@ def present(
         body = f"I found one: {speech.brand_title(shown[0])} for {speech.product_price(shown[0])}."
         reprompt = "Would you like to hear more about it, or add it to your cart?"
     else:
-        body = f"Here are the top {speech.count(len(shown))}: {speech.listing(shown)}"
+        # Who it is for and the size are said back, so the shopper hears they were understood.
+        what = f" {describe_query(query)}" if query.get("audience") or query.get("size") else ""
+        body = f"Here are the top {speech.count(len(shown))}{what}: {speech.listing(shown)}"
         reprompt = "Which one would you like to hear more about?"
     text = f"{lead}{body} {reprompt}"
     card_lines = [f"{i}. {p.title} — {speech.product_price(p)}" for i, p in enumerate(shown, 1)]
@@ -251,9 +271,18 @@ def find_seen_on(ctx: PolicyContext) -> Outcome:
     if kind is not None and found.appearance is None:
         # The shopper's word for the item ("chair") may differ from the feed's ("armchair").
         found = ctx.catalog.seen_on(person=who_value, media=media_value, limit=3)
+    if found.appearance is None and media_value and who_value:
+        # Nothing from that show: what the catalog knows of the person from another one.
+        elsewhere = ctx.catalog.seen_on(person=who_value, limit=3)
+        if elsewhere.appearance is not None:
+            person_name = elsewhere.appearance.person or who_value
+            return _seen_elsewhere(ctx, elsewhere, person_name, media_value, kind_value(kind))
     appearance = found.appearance
     person_name = appearance.person if appearance and appearance.person else who_value
     show = appearance.media if appearance and appearance.media else media_value
+    other_show = _other_show(ctx, media_value, appearance.media if appearance else "")
+    if appearance is not None and other_show:
+        return _seen_elsewhere(ctx, found, person_name or "", other_show, kind_value(kind))
     item = (
         str(kind.value)
         if kind
@@ -319,6 +348,72 @@ def find_seen_on(ctx: PolicyContext) -> Outcome:
         ),
         pending={"action": "handoff", "reason": "seen-on item not found"},
     )
+
+
+_EVENT = re.compile(
+    r"\b(?:wore|wear|wearing|worn|had on|seen)\b.*?\b(?:at|on|in|during|to)\s+"
+    r"(?:the\s+|her\s+|his\s+|their\s+|a\s+)?([a-z0-9' ]+?)"
+    r"(?=\s+(?:and|how|what|where|last|this|concert|performance)\b|[?.!,]|$)"
+)
+
+
+def kind_value(entity: Any) -> str | None:
+    return str(entity.value) if entity is not None and entity.value else None
+
+
+def _other_show(ctx: PolicyContext, asked: str | None, known: str) -> str | None:
+    """The show the shopper named when it is not the one the catalog knows an appearance from."""
+    if not known:
+        return None
+    spoken = asked
+    if spoken is None:
+        match = _EVENT.search(ctx.parse.text.lower())
+        spoken = match.group(1).strip() if match else None
+    if not spoken:
+        return None
+    words = {w.rstrip("s") for w in _WORD.findall(spoken.lower()) if len(w) > 2} - _STOPWORDS
+    known_words = {w.rstrip("s") for w in _WORD.findall(known.lower())}
+    if not words or words & known_words:
+        return None
+    return " ".join(w if w.isupper() else w.capitalize() for w in spoken.split())
+
+
+def _the(name: str) -> str:
+    return name if name.lower().startswith("the ") else f"the {name}"
+
+
+def _same_kind(kind: str, product: Product) -> bool:
+    stem = kind.lower().rstrip("s")
+    return stem in product.product_type.lower() or stem in product.title.lower()
+
+
+def _seen_elsewhere(
+    ctx: PolicyContext, found: SeenOnResult, person: str, event: str, kind: str | None
+) -> Outcome:
+    """Say what is not known (that event), then what is (another show), never passing one off."""
+    appearance = found.appearance
+    assert appearance is not None
+    what = f"what {kind} {person} wore" if kind else f"what {person} wore"
+    lead = f"I don't know {what} at the {event}. "
+    products = [found.exact] if found.exact is not None else list(found.similar)
+    if kind:
+        products = [p for p in products if _same_kind(kind, p)]
+    item = appearance.product_type or "piece"
+    if products:
+        match = "the exact" if found.exact is not None else "look-alikes of the"
+        lead += f"From {_the(appearance.media)}, I have {match} {item} {person} wore there. "
+        outcome = present(ctx, products, {"product_type": item})
+        return Outcome(
+            reply=replace(outcome.reply, text=lead + outcome.reply.text),
+            state=outcome.state,
+        )
+    if kind:
+        lead += f"From {_the(appearance.media)} I only know {person}'s {item}, not a {kind}"
+        query = {"product_type": kind}
+        results, dropped = search_relaxing(ctx, query)
+        lead += f", but we do carry {_plural(kind)}. " if results else ". "
+        return present(ctx, results, query, dropped=dropped, intro=lead)
+    return present(ctx, list(found.similar), {"product_type": item}, intro=lead)
 
 
 def refine_search(ctx: PolicyContext) -> Outcome:
