@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-from skill.core.ports import ConversationStore, HandoffDesk, OrderService, ShopperStore
+from skill.core.ports import ConversationStore, HandoffDesk, OrderService, Outbox, ShopperStore
 from skill.errors import SettingsError
+
+
+class Closeable(Protocol):
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -19,9 +23,9 @@ class StateBackend:
     shoppers: ShopperStore
     conversations: ConversationStore
     desk: HandoffDesk
-    outbox: Any
+    outbox: Outbox
     orders: OrderService
-    closers: list[Any] = field(default_factory=list)
+    closers: list[Closeable] = field(default_factory=list)
 
 
 StateFactory = Callable[[str, Path], StateBackend]

@@ -19,7 +19,7 @@ from catalog_adapter.models import (
 )
 from nlu.contract import Entity, Parse, ParseContext
 from skill.core.context import Services
-from skill.core.ports import HandoffRequest
+from skill.core.model import HandoffRequest, OutboundMessage, Ticket
 from skill.store.demo_orders import DemoOrderService
 from skill.store.sqlite import SqliteDatabase
 
@@ -185,6 +185,21 @@ class RecordingOutbox:
         self.sent.append({"shopper_id": shopper_id, "channel": channel, "text": text, "link": link})
         return f"m{len(self.sent)}"
 
+    def messages(self, *, shopper_id: str | None = None, limit: int = 50) -> list[OutboundMessage]:
+        found = [
+            OutboundMessage(
+                message_id=f"m{number}",
+                shopper_id=sent["shopper_id"],
+                channel=sent["channel"],
+                body=sent["text"],
+                link=sent["link"],
+                created_at="",
+            )
+            for number, sent in enumerate(self.sent, start=1)
+            if shopper_id is None or sent["shopper_id"] == shopper_id
+        ]
+        return found[::-1][:limit]
+
 
 class RecordingDesk:
     def __init__(self) -> None:
@@ -193,6 +208,22 @@ class RecordingDesk:
     def open_ticket(self, request: HandoffRequest) -> str:
         self.requests.append(request)
         return f"T-{len(self.requests)}"
+
+    def tickets(self, *, status: str | None = None, limit: int = 100) -> list[Ticket]:
+        if status not in (None, "open"):
+            return []
+        found = [
+            Ticket(
+                ticket_id=f"T-{number}",
+                conversation_id=request.conversation_id,
+                shopper_id=request.shopper_id,
+                channel=request.channel,
+                reason=request.reason,
+                status="open",
+            )
+            for number, request in enumerate(self.requests, start=1)
+        ]
+        return found[::-1][:limit]
 
 
 def services(catalog: FakeCatalog, parser: FakeParser) -> Services:
