@@ -112,7 +112,7 @@ class InProcessTransport:
 
     def _parse(self, handler_input: Any) -> Parse:
         """The parse the core acted on, rebuilt through the same request translation."""
-        from skill.alexa.skill import STATE_ATTRIBUTE, turn_from_request
+        from skill.alexa.skill import turn_from_request
         from skill.core.state import DialogueState
 
         turn = turn_from_request(handler_input)

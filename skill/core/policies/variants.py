@@ -13,7 +13,7 @@ from skill.core.model import Reply
 
 # Words that point back at the item being discussed rather than starting a new search.
 _ABOUT_IT = re.compile(r"\b(it|this|that|this one|that one|them|these|those|the same)\b")
-_NO_SIZES = frozenset({"onesize"})
+_NO_SIZES = frozenset({size_key("One Size")})
 
 
 def sizes_of(product: Product) -> tuple[str, ...]:
