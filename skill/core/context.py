@@ -85,6 +85,9 @@ class PolicyContext:
                 index = ordinal.value
                 positions = [len(self.state.results) if index == -1 else index]
                 listed = self.state.results
+        if not positions:
+            positions = self._by_colour()
+            listed = self.state.results if positions else listed
         if positions:
             chosen = [listed[p - 1] for p in positions if 1 <= p <= len(listed)]
             found = [p for p in (self.product(pid) for pid in chosen) if p is not None]
@@ -106,6 +109,19 @@ class PolicyContext:
         if self.state.results:
             return [], self._clarify("")
         return [], None
+
+    def _by_colour(self) -> list[int]:
+        """ "the black one" when the parser named a colour but no reference: the listed match."""
+        colour = self.parse.first("COLOR")
+        if colour is None or not colour.value or self.parse.first("PRODUCT_TYPE") is not None:
+            return []
+        wanted = str(colour.value).lower()
+        matches = [
+            position
+            for position, product in enumerate(self.results(), start=1)
+            if wanted in product.color.lower()
+        ]
+        return matches[:1] if len(matches) == 1 else []
 
     def referenced_product(self) -> tuple[Product | None, str | None]:
         """The one product the shopper means; several referenced is a question, not a guess."""

@@ -113,9 +113,7 @@ PARSES = {
         parse_of("two oh six five five five oh one four two", "out_of_scope"),
         _ref("compare them", "compare", [1, 2], "them"),
         parse_of("compare", "compare"),
-        parse_of(
-            "is the ballard store open now", "store_info", ("STORE", "ballard", "Ballard")
-        ),
+        parse_of("is the ballard store open now", "store_info", ("STORE", "ballard", "Ballard")),
         parse_of("where is the ballard store", "store_info", ("STORE", "ballard", "Ballard")),
         parse_of("hours at the uptown store", "store_info", ("STORE", "uptown", "Uptown")),
         parse_of("sweaters", "out_of_scope"),
@@ -158,7 +156,9 @@ def cart_lines(conversation: Conversation) -> list[dict]:
 
 def test_parser_gets_the_listed_items_selection_and_pending_question(wired):
     conversation, _, parser = wired
-    _, state = talk(conversation, "show me sweaters", "the first one", "what colors does it come in")
+    _, state = talk(
+        conversation, "show me sweaters", "the first one", "what colors does it come in"
+    )
     context = parser.contexts[-1]
     assert [i.product_id for i in context.items] == ["sw-cream", "sw-navy"]
     assert context.items[1].color == "Navy" and context.items[1].price == 148.0
@@ -186,7 +186,9 @@ def test_variant_colour_switches_the_selection_and_a_missing_one_is_said(wired):
 
 def test_size_of_the_selected_item_and_the_nearest_when_missing(wired):
     conversation, _, _ = wired
-    said, state = talk(conversation, "show me sweaters", "the second one", "do you have it in a large")
+    said, state = talk(
+        conversation, "show me sweaters", "the second one", "do you have it in a large"
+    )
     # The navy one only comes in S and M; the cream one does come in L.
     assert "doesn't come in L" in said[2] and "S or M" in said[2] and "cream one" in said[2]
     said, state = talk(conversation, "yes", state=state)
@@ -239,8 +241,8 @@ def test_reference_past_the_list_names_the_real_choices(wired):
 def test_clarification_names_candidates_instead_of_ordinals(wired):
     conversation, _, _ = wired
     said, _ = talk(conversation, "show me scarves", "add it to my cart")
-    assert "Which one do you mean: the Cashmere Scarf in Camel or the Wool Scarf in Grey?" in (
-        said[1]
+    assert (
+        "Which one do you mean: the Cashmere Scarf in Camel or the Wool Scarf in Grey?" in (said[1])
     )
 
 
