@@ -98,6 +98,7 @@ def build(
         outbox=state.outbox,
         shoppers=state.shoppers,
         skill_name=settings.skill_name,
+        checkout_url=settings.checkout_url,
     )
     conversation = Conversation(services)
     if verifier is None:

@@ -81,7 +81,7 @@ def test_alexa_conversation_with_dynamodb_state(
         )
     )
     attributes = first["sessionAttributes"]
-    post(
+    asked = post(
         alexa_envelope(
             intent="ShopIntent",
             slots={"query": "add the first one to my cart"},
@@ -90,8 +90,18 @@ def test_alexa_conversation_with_dynamodb_state(
             attributes=attributes,
         )
     )
+    post(
+        alexa_envelope(
+            intent="PhraseIntent",
+            slots={"phrase": "medium"},
+            skill_id=TEST_SKILL_ID,
+            session_new=False,
+            attributes=asked["sessionAttributes"],
+        )
+    )
     profile = wired.state.shoppers.load("amzn1.ask.account.test")
-    assert profile.get("cart"), "the cart is persisted in DynamoDB"
+    (line,) = profile["cart"]["lines"]
+    assert line["size"] == "M" and line["quantity"] == 1, "the cart is persisted in DynamoDB"
     post(alexa_envelope(intent="AgentIntent", skill_id=TEST_SKILL_ID))
     assert wired.desk.tickets(status="open")
     wired.close()

@@ -167,7 +167,8 @@ def _add_each(
         sizes = variants.sizes_of(product)
         size = variants.matching_size(product, spoken_size) if spoken_size and sizes else None
         if sizes and spoken_size and size is None:
-            _save(ctx, cart)
+            if added:
+                _save(ctx, cart)
             return ctx.outcome(
                 Reply(
                     text=f"{_added_lead(added, quantity)}{_title(product)} doesn't come in "
@@ -179,7 +180,8 @@ def _add_each(
                 pending=_size_question(product, quantity, products[index + 1 :]),
             )
         if sizes and size is None:
-            _save(ctx, cart)
+            if added:
+                _save(ctx, cart)
             return ctx.outcome(
                 Reply(
                     text=f"{_added_lead(added, quantity)}What size would you like "

@@ -110,6 +110,13 @@ def _relax_attributes(
     ctx: PolicyContext, query: Mapping[str, Any]
 ) -> tuple[list[Product], list[str]]:
     results = ctx.catalog.search(build_query(query))
+    if not results and "text" in query and "product_type" in query:
+        # Free-text leftovers ("a gift, maybe") are the noisiest part of a spoken request:
+        # losing them is better than losing an attribute the shopper named.
+        untexted = {k: v for k, v in query.items() if k != "text"}
+        results = ctx.catalog.search(build_query(untexted))
+        if results:
+            return results, []
     dropped: list[str] = []
     relaxed = dict(query)
     for key in _RELAXATION_ORDER:
@@ -170,20 +177,12 @@ def describe_query(query: Mapping[str, Any]) -> str:
     if query.get("audience") in ("men", "women"):
         words.insert(0, f"{query['audience']}'s")
     kind = query.get("product_type") or query.get("text") or "items"
-    phrase = " ".join([*words, _plural(str(kind))])
+    phrase = " ".join([*words, speech.plural(str(kind))])
     if query.get("size"):
         phrase += f" in size {query['size']}"
     if query.get("max_price") or query.get("min_price"):
         phrase += " " + _budget_phrase(query)
     return phrase
-
-
-def _plural(noun: str) -> str:
-    if not noun or (noun.endswith("s") and not noun.endswith("ss")):
-        return noun
-    if noun.endswith(("ch", "sh", "x", "ss")):
-        return noun + "es"
-    return noun + "s"
 
 
 def present(
@@ -411,7 +410,7 @@ def _seen_elsewhere(
         lead += f"From {_the(appearance.media)} I only know {person}'s {item}, not a {kind}"
         query = {"product_type": kind}
         results, dropped = search_relaxing(ctx, query)
-        lead += f", but we do carry {_plural(kind)}. " if results else ". "
+        lead += f", but we do carry {speech.plural(kind)}. " if results else ". "
         return present(ctx, results, query, dropped=dropped, intro=lead)
     return present(ctx, list(found.similar), {"product_type": item}, intro=lead)
 

@@ -10,6 +10,7 @@ from skill.core import speech
 from skill.core.cards import items_of, product_card
 from skill.core.context import Outcome, PolicyContext
 from skill.core.model import Reply
+from skill.core.speech import plural as _plural
 
 # Words that point back at the item being discussed rather than starting a new search.
 _ABOUT_IT = re.compile(r"\b(it|this|that|this one|that one|them|these|those|the same)\b")
@@ -94,7 +95,8 @@ def variant_answer(ctx: PolicyContext) -> Outcome | None:
 
 def no_colour(ctx: PolicyContext, product: Product, colour: str) -> Outcome:
     names = _colour_names(family(ctx, product))
-    kind = product.product_type.rsplit(">", 1)[-1].strip().lower() or "items"
+    kind = str(ctx.state.query.get("product_type") or "") or _kind_of(product)
+    kind = _plural(kind)
     text = f"Sorry, {speech.brand_title(product)} doesn't come in {colour.lower()}."
     if len(names) > 1:
         text += f" It comes in {speech.join(names)}."
@@ -103,6 +105,12 @@ def no_colour(ctx: PolicyContext, product: Product, colour: str) -> Outcome:
         Reply(text=text, reprompt=f"Shall I look for other {colour.lower()} {kind}?"),
         pending={"action": "search", "color": colour.lower(), "product_type": kind},
     )
+
+
+def _kind_of(product: Product) -> str:
+    """The product's type as a shopper says it: the feed's last category level, first noun."""
+    leaf = product.product_type.rsplit(">", 1)[-1].strip().lower()
+    return leaf.split(" & ")[0].split(" and ")[0] or "items"
 
 
 def _size_answer(ctx: PolicyContext, product: Product, spoken: str) -> Outcome:
