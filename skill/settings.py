@@ -62,6 +62,19 @@ class Settings:
     secret_key: str | None = None
     # Where a shopper finishes checkout on the web; the cart's secure token is appended.
     checkout_url: str = "https://acmehome.example/checkout"
+    # A public deployment: secure cookies, no demo desk agent.
+    production: bool = False
+    # Where people answer handoffs: "embedded" (the /desk pages) or "chatwoot".
+    desk: str = "embedded"
+    chatwoot_url: str | None = None
+    chatwoot_account_id: str | None = None
+    chatwoot_inbox_id: str | None = None
+    chatwoot_token: str | None = None
+    chatwoot_webhook_secret: str | None = None
+    # Text messages: None keeps them in the outbox table; "sns://?region=..&endpoint_url=.." sends.
+    sms_url: str | None = None
+    # Offer limits per role, "agent:10:10,supervisor:50:25" (max shipping waived $, max discount %).
+    desk_autonomy: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -82,6 +95,15 @@ class Settings:
             secret_key=_text(source, "SECRET_KEY"),
             checkout_url=_text(source, "CHECKOUT_URL") or "https://acmehome.example/checkout",
             simulator_enabled=_flag(source, "SIMULATOR", True),
+            production=_flag(source, "PRODUCTION", False),
+            desk=(_text(source, "DESK") or "embedded").lower(),
+            chatwoot_url=_text(source, "CHATWOOT_URL"),
+            chatwoot_account_id=_text(source, "CHATWOOT_ACCOUNT_ID"),
+            chatwoot_inbox_id=_text(source, "CHATWOOT_INBOX_ID"),
+            chatwoot_token=_text(source, "CHATWOOT_TOKEN"),
+            chatwoot_webhook_secret=_text(source, "CHATWOOT_WEBHOOK_SECRET"),
+            sms_url=_text(source, "SMS"),
+            desk_autonomy=_text(source, "DESK_AUTONOMY"),
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from skill.core.ports import ConversationStore, HandoffDesk, OrderService, Outbox, ShopperStore
+from skill.core.ports import ConversationStore, OrderService, Outbox, ShopperStore
 from skill.errors import SettingsError
 
 
@@ -22,7 +22,8 @@ class StateBackend:
     name: str
     shoppers: ShopperStore
     conversations: ConversationStore
-    desk: HandoffDesk
+    # Tickets, message streams, agents and sessions of the agent desk (skill.desk.store.DeskStore).
+    desk_store: Any
     outbox: Outbox
     orders: OrderService
     closers: list[Closeable] = field(default_factory=list)
@@ -46,8 +47,8 @@ def register(name: str, *, scheme: str) -> Callable[[StateFactory], StateFactory
 
 @register("sqlite.v1", scheme="sqlite")
 def _sqlite(url: str, data_dir: Path) -> StateBackend:
-    from skill.desk.tickets import SqliteTicketDesk
     from skill.store.demo_orders import DemoOrderService
+    from skill.store.desk_sqlite import SqliteDeskStore
     from skill.store.sqlite import (
         SqliteConversationStore,
         SqliteDatabase,
@@ -60,7 +61,7 @@ def _sqlite(url: str, data_dir: Path) -> StateBackend:
         name="sqlite.v1",
         shoppers=SqliteShopperStore(database),
         conversations=SqliteConversationStore(database),
-        desk=SqliteTicketDesk(database),
+        desk_store=SqliteDeskStore(database),
         outbox=SqliteOutbox(database),
         orders=DemoOrderService(database),
         closers=[database],
@@ -74,12 +75,12 @@ def _dynamodb(url: str, data_dir: Path) -> StateBackend:
     except ImportError as e:
         raise SettingsError("DynamoDB state needs boto3: pip install 'ambient-shop[aws]'") from e
     from skill.store.demo_orders import DemoOrderService
+    from skill.store.desk_dynamodb import DynamoDeskStore
     from skill.store.dynamodb import (
         DynamoConversationStore,
         DynamoOutbox,
         DynamoShopperStore,
         DynamoTables,
-        DynamoTicketDesk,
         parse_dynamodb_url,
     )
     from skill.store.sqlite import SqliteDatabase
@@ -95,7 +96,7 @@ def _dynamodb(url: str, data_dir: Path) -> StateBackend:
         name="dynamodb.v1",
         shoppers=DynamoShopperStore(tables),
         conversations=DynamoConversationStore(tables),
-        desk=DynamoTicketDesk(tables),
+        desk_store=DynamoDeskStore(tables),
         outbox=DynamoOutbox(tables),
         orders=DemoOrderService(orders_db),
         closers=[orders_db],
