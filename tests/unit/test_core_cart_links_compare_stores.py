@@ -119,6 +119,7 @@ PARSES = {
         parse_of("sweaters", "out_of_scope"),
         parse_of("set an alarm", "out_of_scope"),
         parse_of("yes", "yes"),
+        parse_of("let me talk to a person", "talk_to_agent"),
         parse_of("no", "no"),
     ]
 }
@@ -354,3 +355,12 @@ def test_find_routed_bare_query_is_a_search_even_if_refused(wired):
     assert "only help with shopping" in said[0]
     said, _ = talk(conversation, "sweaters")
     assert "only help with shopping" in said[0]
+
+
+def test_a_person_sees_the_cart_lines_at_handoff(wired):
+    conversation, _, _ = wired
+    talk(conversation, "show me scarves", "add both to my cart", channel="webchat")
+    talk(conversation, "let me talk to a person", channel="webchat")
+    (request,) = conversation.services.desk.requests
+    lines = request.context["cart_lines"]
+    assert [(line["product_id"], line["quantity"]) for line in lines] == [("sc-1", 1), ("sc-2", 1)]
