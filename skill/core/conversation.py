@@ -70,7 +70,9 @@ MAX_INPUT_CHARS = 2000
 # the intents a confident parse of the same words may correct them to. Routes whose carrier names
 # the action ("cancel {query}") are never overridden: that word is not in the slot.
 _BROADLY_ROUTED = frozenset({"order_status"})
-_CORRECTABLE_TO = frozenset({"return_refund", "shipping_info", "cancel_order", "complaint"})
+_CORRECTABLE_TO = frozenset(
+    {"return_refund", "shipping_info", "cancel_order", "complaint", "store_info"}
+)
 _OVERRIDE_CONFIDENCE = 0.85
 # A find-routed query the classifier refused is still a search when the catalog names its words.
 _MAX_FIND_WORDS = 5

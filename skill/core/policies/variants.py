@@ -148,6 +148,12 @@ def _switched(
         stock = "in stock online"
     else:
         stock = f"{product.availability.replace('_', ' ')} online"
+    stores = sorted(
+        (s for s in ctx.catalog.availability(product.id) if s.quantity > 0),
+        key=lambda s: -s.quantity,
+    )
+    if stores:
+        stock += f", and {stores[0].store_name} has {speech.count(stores[0].quantity)}"
     offer = f"Shall I add a size {kept} to your cart?" if kept else "Shall I add it to your cart?"
     text = (
         f"{lead} {speech.sentence_case(speech.brand_title(product))} is "
