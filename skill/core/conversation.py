@@ -24,7 +24,7 @@ from skill.core.policies import (
 )
 from skill.core.references import parse_context
 from skill.core.state import DialogueState
-from skill.errors import AmbientShopError, CatalogUnavailable
+from skill.errors import AmbientShopError, CatalogUnavailable, OrdersUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +162,13 @@ class Conversation:
                 ctx,
                 lead="Sorry, I can't reach our product catalog right now.",
                 reason="catalog outage",
+            )
+        except OrdersUnavailable:
+            log.warning("orders unavailable while handling %s", parse.intent, exc_info=True)
+            outcome = people.offer_person(
+                ctx,
+                lead="Sorry, I can't reach our order system right now.",
+                reason="order system outage",
             )
         except AmbientShopError:
             log.exception("could not complete %s", parse.intent)
