@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -52,9 +53,61 @@ def open_default_catalog(settings: Settings) -> Catalog:
 
 
 def load_parser(settings: Settings, catalog: Catalog) -> Parser:
+    """The parser grounded in this catalog: its names, and a probe of its search index."""
     import nlu
 
-    return nlu.load(settings.nlu_model_path, vocabulary=catalog.vocabulary())
+    return nlu.load(
+        settings.nlu_model_path, vocabulary=catalog.vocabulary(), probe=catalog_probe(catalog)
+    )
+
+
+def catalog_probe(catalog: Catalog) -> Callable[[str], bool]:
+    """Whether some words find products here: one product must carry every one of them.
+
+    The parser asks only when the answer can change its scope decision, and caches answers.
+    """
+    from catalog_adapter.models import ProductQuery
+
+    def probe(words: str) -> bool:
+        wanted = [_word_root(w) for w in words.lower().split()]
+        if not wanted:
+            return False
+        for product in catalog.search(ProductQuery(text=words, limit=3)):
+            said = " ".join(
+                (
+                    product.title,
+                    product.product_type,
+                    product.brand,
+                    product.color,
+                    product.material,
+                    product.pattern,
+                )
+            ).lower()
+            if all(root in said for root in wanted):
+                return True
+        return False
+
+    return probe
+
+
+def _word_root(word: str) -> str:
+    """ "drills" and "drill", "boxes" and "box" share a root for the probe's containment test."""
+    for suffix in ("ies", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def catalog_grounding(url: str | None) -> tuple[dict[str, list[str]], Callable[[str], bool]]:
+    """A catalog's vocabulary and probe for `ambient-shop nlu eval --catalog` (None: the demo)."""
+    settings = Settings.from_env()
+    if url:
+        from catalog_adapter.registry import open_catalog
+
+        catalog = open_catalog(url)
+    else:
+        catalog = open_default_catalog(settings)
+    return catalog.vocabulary(), catalog_probe(catalog)
 
 
 def build_verifier(settings: Settings) -> AlexaRequestVerifier | None:

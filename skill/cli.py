@@ -93,9 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from catalog_adapter.cli import register_cli as register_catalog
     from nlu.cli import register_cli as register_nlu
+    from skill.bootstrap import catalog_grounding
     from skill.simulator.cli import register_cli as register_simulator
 
-    register_nlu(commands)
+    register_nlu(commands, grounding=catalog_grounding)
     register_catalog(commands)
     register_simulator(commands)
     return parser

@@ -112,3 +112,33 @@ def test_carrier_words_are_put_back_for_the_parser(intent, slots, text):
     from skill.alexa.skill import spoken_text
 
     assert spoken_text(intent, slots) == text
+
+
+def test_generated_samples_read_like_speech():
+    """No hesitations or chat openers inside samples ("also ok so person please")."""
+    model = build_model(
+        [
+            ("talk_to_agent", "also ok so person please"),
+            ("talk_to_agent", "um get me a person"),
+            ("talk_to_agent", "i want to talk to a person"),
+            ("view_cart", "what's in my cart"),
+            ("checkout", "i'm ready to check out"),
+            ("send_link", "text me the link"),
+        ]
+    )
+    language = model["interactionModel"]["languageModel"]
+    agent = next(i for i in language["intents"] if i["name"] == "AgentIntent")
+    assert "also ok so person please" not in agent["samples"]
+    assert "um get me a person" not in agent["samples"]
+    assert "i want to talk to a person" in agent["samples"]
+    phrases = {v["name"]["value"] for t in language["types"] for v in t["values"]}
+    assert {"what's in my cart", "i'm ready to check out", "text me the link"} <= phrases
+
+
+def test_committed_model_has_no_filler_samples():
+    from skill.alexa.interaction_model import _FILLERS
+
+    language = build_model()["interactionModel"]["languageModel"]
+    samples = [s for i in language["intents"] for s in i["samples"]]
+    samples += [v["name"]["value"] for t in language["types"] for v in t["values"]]
+    assert not [s for s in samples if set(s.replace("{", " ").split()) & _FILLERS]
