@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from catalog_adapter.ports import Catalog
 from skill.channels.tokens import TokenSigner
 from skill.core.context import Services
 from skill.core.conversation import Conversation
-from skill.core.ports import ConversationStore, HandoffDesk, Outbox, Parser
+from skill.core.ports import ConversationStore, HandoffDesk, OrderService, Outbox, Parser
+from skill.desk.outbox import ShopperOutbox, SmsSender
+from skill.desk.service import Desk
+from skill.desk.wiring import DESK_ADAPTERS, DeskWiring, parse_autonomy
+from skill.errors import SettingsError
+from skill.orders.registry import open_orders, orders_source
 from skill.settings import Settings
 from skill.store.registry import Closeable, StateBackend, open_state
 
@@ -19,6 +26,7 @@ if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
 
     from skill.alexa.verification import AlexaRequestVerifier
+    from skill.engage.service import Engage
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +44,14 @@ class Application:
     outbox: Outbox
     desk: HandoffDesk
     conversations: ConversationStore
+    orders: OrderService
+    # The registered name of the order service in use ("demo.v1", "rest.v1"), for /healthz.
+    orders_source: str
     token_signer: TokenSigner
+    # The embedded desk (tickets, agents, /desk pages); Chatwoot's adapter when that is selected.
+    agent_desk: Desk
+    engage: Engage
+    chatwoot: Any = None
     closers: list[Closeable] = field(default_factory=list)
 
     def close(self) -> None:
@@ -44,12 +59,50 @@ class Application:
             resource.close()
 
 
+def mapping_options(setting: str | None, *, name: str) -> dict[str, Any]:
+    """A mapping setting (a JSON file path, or the JSON text itself) as a REST adapter's options."""
+    if setting is None:
+        return {}
+    if not setting.lstrip().startswith("{"):
+        return {"mapping_file": setting}
+    try:
+        return {"mapping": json.loads(setting)}
+    except json.JSONDecodeError as e:
+        raise SettingsError(f"{name} is not valid JSON: {e}") from e
+
+
 def open_default_catalog(settings: Settings) -> Catalog:
     from catalog_adapter.demo import demo_catalog_url
     from catalog_adapter.registry import open_catalog
 
     url = settings.catalog_url or demo_catalog_url(settings.data_dir)
-    return open_catalog(url)
+    if not url.lower().startswith("rest+"):
+        return open_catalog(url)
+    return open_catalog(
+        url,
+        env=settings.environment,
+        **mapping_options(settings.catalog_mapping, name="AMBIENT_SHOP_REST_MAPPING"),
+    )
+
+
+def open_order_service(settings: Settings) -> tuple[OrderService, str]:
+    """The order service AMBIENT_SHOP_ORDERS names, and its registered name."""
+    source = orders_source(settings.orders_url)
+    if source == "demo.v1" and settings.looks_deployed:
+        log.warning(
+            "Orders come from the DEMO order service (AMBIENT_SHOP_ORDERS=%s) on what looks like a "
+            "production deployment: shoppers will hear about seeded demo orders, not theirs. "
+            "Set AMBIENT_SHOP_ORDERS=rest+https://... and AMBIENT_SHOP_ORDERS_MAPPING for the "
+            "retailer's order API (docs/orders.md).",
+            settings.orders_url,
+        )
+    service = open_orders(
+        settings.orders_url,
+        data_dir=settings.data_dir,
+        env=settings.environment,
+        **mapping_options(settings.orders_mapping, name="AMBIENT_SHOP_ORDERS_MAPPING"),
+    )
+    return service, source
 
 
 def load_parser(settings: Settings, catalog: Catalog) -> Parser:
@@ -124,15 +177,97 @@ def build_verifier(settings: Settings) -> AlexaRequestVerifier | None:
     return AlexaRequestVerifier(skill_id=settings.skill_id)
 
 
+def build_sms(settings: Settings) -> SmsSender | None:
+    """`sns://?region=us-east-1&endpoint_url=...&sender_id=ACME`; None keeps texts in the outbox."""
+    if not settings.sms_url:
+        return None
+    from urllib.parse import parse_qs, urlsplit
+
+    from skill.desk.outbox import SnsSms
+
+    parts = urlsplit(settings.sms_url)
+    if parts.scheme != "sns":
+        raise SettingsError(f"AMBIENT_SHOP_SMS must be an sns:// URL, not {settings.sms_url!r}")
+    options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    unknown = set(options) - {"region", "endpoint_url", "sender_id"}
+    if unknown:
+        raise SettingsError(f"unknown AMBIENT_SHOP_SMS options: {', '.join(sorted(unknown))}")
+    try:
+        import boto3
+    except ImportError as e:
+        raise SettingsError("SMS through SNS needs boto3: pip install 'ambient-shop[aws]'") from e
+    client = boto3.client(
+        "sns",
+        region_name=options.get("region", "us-east-1"),
+        endpoint_url=options.get("endpoint_url"),
+    )
+    return SnsSms(client, sender_id=options.get("sender_id", ""))
+
+
+def build_desk(
+    settings: Settings, state: StateBackend, *, orders: OrderService | None = None
+) -> DeskWiring:
+    """The embedded desk always keeps tickets' streams and agents; Chatwoot may be the port.
+
+    Without `orders`, the order service the settings name is opened (tests, one-off commands).
+    """
+    if orders is None:
+        orders, _ = open_order_service(settings)
+    if settings.desk not in DESK_ADAPTERS:
+        raise SettingsError(
+            f"AMBIENT_SHOP_DESK={settings.desk!r}: choose one of {', '.join(DESK_ADAPTERS)}"
+        )
+    outbox = ShopperOutbox(
+        table=state.outbox, store=state.desk_store, shoppers=state.shoppers, sms=build_sms(settings)
+    )
+    desk = Desk(
+        state.desk_store,
+        delivery=outbox,
+        shoppers=state.shoppers,
+        orders=orders,
+        skill_name=settings.skill_name,
+        autonomy=parse_autonomy(settings.desk_autonomy),
+    )
+    if settings.desk == "chatwoot":
+        import requests
+
+        from skill.desk.chatwoot import ChatwootDesk, ChatwootOptions
+
+        chatwoot = ChatwootDesk(
+            ChatwootOptions.from_values(
+                url=settings.chatwoot_url,
+                account_id=settings.chatwoot_account_id,
+                inbox_id=settings.chatwoot_inbox_id,
+                token=settings.chatwoot_token,
+                webhook_secret=settings.chatwoot_webhook_secret,
+            ),
+            session=requests.Session(),
+            store=state.desk_store,
+            delivery=outbox,
+        )
+        return DeskWiring(desk=desk, port=chatwoot, outbox=outbox, chatwoot=chatwoot)
+    return DeskWiring(desk=desk, port=desk, outbox=outbox)
+
+
+def build_state_and_desk(settings: Settings) -> tuple[Desk, list[Closeable]]:
+    """Only the state store and the desk (for desk commands): no catalog or parser loaded."""
+    state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
+    orders, _ = open_order_service(settings)
+    return build_desk(settings, state, orders=orders).desk, [*state.closers, orders]
+
+
 def build(
     settings: Settings | None = None,
     *,
     catalog: Catalog | None = None,
     parser: Parser | None = None,
     verifier: AlexaRequestVerifier | None = None,
+    clock: Any = None,
 ) -> Application:
-    """Wire the application; tests pass their own catalog, parser or verifier."""
+    """Wire the application; tests pass their own catalog, parser, verifier or clock."""
     from skill.alexa.skill import build_skill
+    from skill.engage.personal import EngagedConversation
+    from skill.engage.service import engage_for_state
 
     settings = settings or Settings.from_env()
     closers: list[Closeable] = []
@@ -143,16 +278,23 @@ def build(
         parser = load_parser(settings, catalog)
     state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
     closers.extend(state.closers)
+    orders, source = open_order_service(settings)
+    closers.append(orders)
+    wired_desk = build_desk(settings, state, orders=orders)
     services = Services(
         parser=parser,
         catalog=catalog,
-        orders=state.orders,
-        desk=state.desk,
-        outbox=state.outbox,
+        orders=orders,
+        desk=wired_desk.port,
+        outbox=wired_desk.outbox,
         shoppers=state.shoppers,
         skill_name=settings.skill_name,
     )
-    conversation = Conversation(services)
+    engage = engage_for_state(
+        settings, state, desk=wired_desk.port, outbox=wired_desk.outbox, clock=clock
+    )
+    connect_engage_to_desk(engage, wired_desk.desk)
+    conversation: Any = EngagedConversation(Conversation(services), engage)
     if verifier is None:
         verifier = build_verifier(settings)
     return Application(
@@ -166,9 +308,39 @@ def build(
         verifier=verifier,
         catalog=catalog,
         state=state,
-        outbox=state.outbox,
-        desk=state.desk,
+        outbox=wired_desk.outbox,
+        desk=wired_desk.port,
+        agent_desk=wired_desk.desk,
+        chatwoot=wired_desk.chatwoot,
         conversations=state.conversations,
+        orders=orders,
+        orders_source=source,
         token_signer=TokenSigner.from_data_dir(settings.data_dir, configured=settings.secret_key),
+        engage=engage,
         closers=closers,
     )
+
+
+def connect_engage_to_desk(engage: Engage, desk: Desk) -> None:
+    """The desk reports claims, closings and CSAT answers to the CX numbers."""
+    desk.hooks.on_claimed.append(engage.desk_ticket_claimed)
+    desk.hooks.on_resolved.append(engage.desk_ticket_closed)
+    desk.hooks.on_csat.append(engage.desk_csat)
+
+
+@contextmanager
+def open_engage(settings: Settings | None = None) -> Iterator[tuple[Engage, StateBackend]]:
+    """Engagement services over the configured state, without loading the parser or catalog."""
+    from skill.engage.service import engage_for_state
+
+    settings = settings or Settings.from_env()
+    state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
+    orders, _ = open_order_service(settings)
+    try:
+        wired_desk = build_desk(settings, state, orders=orders)
+        engage = engage_for_state(settings, state, desk=wired_desk.port, outbox=wired_desk.outbox)
+        connect_engage_to_desk(engage, wired_desk.desk)
+        yield engage, state
+    finally:
+        for resource in (*state.closers, orders):
+            resource.close()

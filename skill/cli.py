@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from skill.errors import AmbientShopError
 
@@ -17,6 +18,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     app = create_app(settings)
+    from skill.engage.web import run_sweeps_in_background
+
+    run_sweeps_in_background(app.extensions["ambient_shop"].engage)
     base = f"http://{args.host}:{args.port}"
     wired = app.extensions["ambient_shop"]
     lines = [
@@ -24,9 +28,23 @@ def _serve(args: argparse.Namespace) -> int:
         f"  Alexa endpoint  POST {base}/alexa",
         f"  Health          GET  {base}/healthz",
     ]
-    for rule, label in (("/simulator", "Simulator"), ("/desk", "Agent desk")):
+    lines.append(f"  Commerce events POST {base}/events")
+    for rule, label in (
+        ("/simulator", "Simulator"),
+        ("/desk", "Agent desk"),
+        ("/desk/metrics", "CX dashboard"),
+    ):
         if any(r.rule == rule for r in app.url_map.iter_rules()):
             lines.append(f"  {label:<15} {base}{rule}")
+    if any(r.rule == "/desk" for r in app.url_map.iter_rules()):
+        lines.append(f"  {'Web chat':<15} {base}/chat")
+        if settings.production:
+            lines.append("  Desk agents: create them with `ambient-shop desk add-agent`")
+        else:
+            password = wired.agent_desk.reset_demo_agent()
+            lines.append(
+                f"  Demo desk login: demo / {password}  (new each start; not in production)"
+            )
     if wired.verifier is None:
         lines.append("  WARNING: Alexa request verification is OFF (AMBIENT_SHOP_DEV_UNVERIFIED=1)")
     print("\n".join(lines), flush=True)
@@ -54,6 +72,13 @@ def _skill_package_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_desk() -> tuple[Any, list[Any]]:
+    from skill.bootstrap import build_state_and_desk
+    from skill.settings import Settings
+
+    return build_state_and_desk(Settings.from_env())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ambient-shop",
@@ -69,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
         "AMBIENT_SHOP_CATALOG (catalog URL, default: the bundled demo catalog), "
         "AMBIENT_SHOP_STATE (default: sqlite in AMBIENT_SHOP_DATA_DIR, default ./var), "
         "AMBIENT_SHOP_SKILL_ID, AMBIENT_SHOP_DEV_UNVERIFIED=1 (turns request verification "
-        "off for local work).",
+        "off for local work), AMBIENT_SHOP_PRODUCTION=1 (no demo desk login; secure cookies), "
+        "AMBIENT_SHOP_DESK, AMBIENT_SHOP_SMS (see docs/desk.md). Unless in production, a demo "
+        "desk login with a fresh random password is printed at start.",
     )
     serve.add_argument(
         "--host", default="127.0.0.1", help="interface to bind (default: %(default)s)"
@@ -94,11 +121,17 @@ def build_parser() -> argparse.ArgumentParser:
     from catalog_adapter.cli import register_cli as register_catalog
     from nlu.cli import register_cli as register_nlu
     from skill.bootstrap import catalog_grounding
+    from skill.desk.cli import register_cli as register_desk
+    from skill.engage.cli import register_cli as register_engage
     from skill.simulator.cli import register_cli as register_simulator
 
     register_nlu(commands, grounding=catalog_grounding)
     register_catalog(commands)
     register_simulator(commands)
+    register_desk(commands, open_desk=_open_desk)
+    from skill.bootstrap import open_engage
+
+    register_engage(commands, open_engage=open_engage)
     return parser
 
 

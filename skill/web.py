@@ -11,6 +11,9 @@ from werkzeug.exceptions import HTTPException
 from skill.alexa.endpoint import blueprint as alexa_blueprint
 from skill.bootstrap import Application, build
 from skill.channels.webchat import blueprint as webchat_blueprint
+from skill.desk.chat_page import blueprint as chat_page_blueprint
+from skill.desk.web import blueprint as desk_blueprint
+from skill.engage.web import blueprint as engage_blueprint
 from skill.settings import Settings
 from skill.simulator.web import blueprint as simulator_blueprint
 
@@ -30,12 +33,25 @@ def create_app(
 
     app.register_blueprint(alexa_blueprint)
     app.register_blueprint(webchat_blueprint)
+    app.register_blueprint(chat_page_blueprint)
+    app.register_blueprint(desk_blueprint)
+    if wired.chatwoot is not None:
+        from skill.desk.chatwoot import blueprint as chatwoot_blueprint
+
+        app.register_blueprint(chatwoot_blueprint)
+    app.register_blueprint(engage_blueprint)
     if wired.settings.simulator_enabled:
         app.register_blueprint(simulator_blueprint)
 
     @app.get("/healthz")
     def healthz() -> Any:
-        return jsonify({"status": "ok", "verification": wired.verifier is not None})
+        return jsonify(
+            {
+                "status": "ok",
+                "verification": wired.verifier is not None,
+                "orders": wired.orders_source,
+            }
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from skill.core.model import HandoffRequest, OutboundMessage, Ticket
+from skill.core.model import OutboundMessage
 from skill.errors import SettingsError, StateStoreError
 from skill.store.sqlite import now_iso
 
@@ -122,48 +122,6 @@ class DynamoConversationStore:
 
     def save(self, conversation_id: str, state: Mapping[str, Any]) -> None:
         self._docs.put(conversation_id, state)
-
-
-class DynamoTicketDesk:
-    def __init__(self, tables: DynamoTables) -> None:
-        self._table = tables["tickets"]
-
-    def open_ticket(self, request: HandoffRequest) -> str:
-        ticket_id = "T-" + uuid.uuid4().hex[:10].upper()
-        payload = {
-            "transcript": [dict(t) for t in request.transcript],
-            "context": dict(request.context),
-        }
-        _call(
-            "ticket write",
-            self._table.put_item,
-            Item={
-                "id": ticket_id,
-                "conversation_id": request.conversation_id,
-                "shopper_id": request.shopper_id,
-                "channel": request.channel,
-                "reason": request.reason,
-                "status": "open",
-                "payload": json.dumps(payload, default=str),
-                "created_at": now_iso(),
-            },
-            ConditionExpression="attribute_not_exists(id)",
-        )
-        return ticket_id
-
-    def tickets(self, *, status: str | None = None, limit: int = 100) -> list[Ticket]:
-        items = _call("ticket scan", self._table.scan).get("Items", [])
-        out: list[Ticket] = []
-        for item in items:
-            if status is not None and item.get("status") != status:
-                continue
-            kept = {k: v for k, v in item.items() if k not in ("id", "payload")}
-            ticket: Ticket = kept  # type: ignore[assignment]
-            ticket["ticket_id"] = item["id"]
-            ticket.update(json.loads(str(item.get("payload", "{}"))))
-            out.append(ticket)
-        out.sort(key=lambda t: str(t.get("created_at", "")), reverse=True)
-        return out[:limit]
 
 
 class DynamoOutbox:

@@ -11,7 +11,7 @@ import pytest
 from skill.core.model import HandoffRequest
 from tests.conftest import TEST_SKILL_ID
 from tests.support.alexa_signing import alexa_envelope
-from tests.support.moto import moto_server
+from tests.support.moto import dynamodb_state_url, moto_server
 
 
 @pytest.fixture(scope="module")
@@ -22,17 +22,8 @@ def moto_url() -> Iterator[str]:
 
 @pytest.fixture
 def state_url(moto_url: str, monkeypatch: pytest.MonkeyPatch, request: Any) -> str:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
     prefix = f"t{abs(hash(request.node.name)) % 10**8}-"
-    import boto3
-
-    from skill.store.dynamodb import DynamoTables
-
-    resource = boto3.resource("dynamodb", region_name="us-east-1", endpoint_url=moto_url)
-    DynamoTables(resource, table_prefix=prefix).create_missing()
-    return f"dynamodb://?table_prefix={prefix}&region=us-east-1&endpoint_url={moto_url}"
+    return dynamodb_state_url(moto_url, monkeypatch, prefix=prefix)
 
 
 def test_stores_round_trip(state_url, tmp_path):
@@ -45,10 +36,16 @@ def test_stores_round_trip(state_url, tmp_path):
     assert state.shoppers.load("nobody") == {}
     state.conversations.save("c1", {"version": 1, "results": ["a"]})
     assert state.conversations.load("c1") == {"version": 1, "results": ["a"]}
-    ticket = state.desk.open_ticket(
+    from skill.bootstrap import build_desk, open_order_service
+    from skill.settings import Settings
+
+    settings = Settings(data_dir=tmp_path)
+    orders, _ = open_order_service(settings)
+    desk = build_desk(settings, state, orders=orders).desk
+    ticket = desk.open_ticket(
         HandoffRequest("c1", "u1", "alexa", "asked", ({"shopper": "hi", "assistant": "yo"},))
     )
-    tickets = state.desk.tickets(status="open")
+    tickets = desk.tickets(status="waiting")
     assert [t["ticket_id"] for t in tickets] == [ticket]
     assert tickets[0]["transcript"][0]["shopper"] == "hi"
     state.outbox.send(shopper_id="u1", channel="sms", text="link", link="https://x")
@@ -92,8 +89,17 @@ def test_alexa_conversation_with_dynamodb_state(
     )
     profile = wired.state.shoppers.load("amzn1.ask.account.test")
     assert profile.get("cart"), "the cart is persisted in DynamoDB"
-    post(alexa_envelope(intent="AgentIntent", skill_id=TEST_SKILL_ID))
-    assert wired.desk.tickets(status="open")
+    wired.state.shoppers.save("amzn1.ask.account.test", {**profile, "phone": "+15555550123"})
+    asked = post(alexa_envelope(intent="AgentIntent", skill_id=TEST_SKILL_ID))
+    post(
+        alexa_envelope(
+            intent="AMAZON.YesIntent",
+            skill_id=TEST_SKILL_ID,
+            session_new=False,
+            attributes=asked["sessionAttributes"],
+        )
+    )
+    assert wired.desk.tickets(status="waiting")
     wired.close()
 
 
