@@ -12,8 +12,9 @@ weighs four more signals and may claim a shopping intent after all:
 The classifier's shopping mass (its scores for every shopping and cart intent together) plus the
 weighted signals must reach `claim`; the likeliest shopping intent is then claimed. A request
 the classifier spreads over "find", "refine" and "select" is a shopping request even when no
-single intent is sure, and what the shop sells or just showed tips a doubtful one over. A channel's routing hint ("find",
-an Alexa carrier such as "show me {query}") is decisive: a query routed as a search is a search.
+single intent is sure, and what the shop sells or just showed tips a doubtful one over. A
+channel's routing hint ("find", an Alexa carrier such as "show me {query}") is decisive: a query
+routed as a search is a search.
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def _safe(probe: CatalogProbe) -> Callable[[str], bool]:
     "shop_scope",
     default_config={
         "claim": 0.8,
-        "weights": {"lexicon": 0.2, "catalog": 0.35, "probe": 0.35, "context": 0.3},
+        "weights": {"lexicon": 0.3, "catalog": 0.35, "probe": 0.35, "context": 0.3},
     },
 )
 def make_scope(nlp: Language, name: str, claim: float, weights: dict[str, float]) -> ScopeDecider:

@@ -120,7 +120,7 @@ def test_generated_samples_read_like_speech():
         [
             ("talk_to_agent", "also ok so person please"),
             ("talk_to_agent", "um get me a person"),
-            ("talk_to_agent", "i want to talk to a person"),
+            ("talk_to_agent", "put me through to a human"),
             ("view_cart", "what's in my cart"),
             ("checkout", "i'm ready to check out"),
             ("send_link", "text me the link"),
@@ -130,7 +130,7 @@ def test_generated_samples_read_like_speech():
     agent = next(i for i in language["intents"] if i["name"] == "AgentIntent")
     assert "also ok so person please" not in agent["samples"]
     assert "um get me a person" not in agent["samples"]
-    assert "i want to talk to a person" in agent["samples"]
+    assert "put me through to a human" in agent["samples"]
     phrases = {v["name"]["value"] for t in language["types"] for v in t["values"]}
     assert {"what's in my cart", "i'm ready to check out", "text me the link"} <= phrases
 
