@@ -47,7 +47,7 @@ def open_from_args(args: argparse.Namespace, **options: Any) -> Catalog:
     """Open the catalog `--catalog` names (or the default one)."""
     url = args.catalog or default_catalog_url()
     if url.partition("://")[0].lower() == "sqlite":
-        from catalog_adapter.sqlite_index import open_sqlite_catalog
+        from catalog_adapter.sqlite import open_sqlite_catalog
 
         return open_sqlite_catalog(url, **options)
     from catalog_adapter.registry import open_catalog
@@ -171,7 +171,7 @@ class _ProgressBar:
 
 def _import(args: argparse.Namespace) -> int:
     from catalog_adapter.feeds import import_feeds
-    from catalog_adapter.sqlite_index import path_from_url
+    from catalog_adapter.sqlite import path_from_url
 
     url = args.catalog or os.environ.get(CATALOG_ENV, "").strip()
     if not url:

@@ -414,7 +414,7 @@ class EvalReport:
 def evaluate_url(url: str, qrels: Qrels, *, k: int = DEFAULT_K, **options: Any) -> EvalReport:
     """Score the catalog a URL names; an embedded catalog also gets its plain-BM25 baseline."""
     if url.partition("://")[0].lower() == "sqlite":
-        from catalog_adapter.sqlite_index import open_sqlite_catalog
+        from catalog_adapter.sqlite import open_sqlite_catalog
 
         blended = open_sqlite_catalog(url, ranking="blended")
         plain = open_sqlite_catalog(url, ranking="bm25")
