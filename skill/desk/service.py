@@ -82,6 +82,8 @@ class ShopperDelivery(Protocol):
 class Hooks:
     """Callbacks for other parts of the product (engagement metrics, surveys)."""
 
+    on_claimed: list[Callable[[Mapping[str, Any]], None]] = field(default_factory=list)
+    # A person finished with a ticket; its status says "resolved" or "handed_back".
     on_resolved: list[Callable[[Mapping[str, Any]], None]] = field(default_factory=list)
     on_csat: list[Callable[[Mapping[str, Any], int], None]] = field(default_factory=list)
 
@@ -230,6 +232,8 @@ class Desk:
 
         ticket = self._change(ticket_id, take)
         self._event(ticket_id, "system", f"{agent.display_name} picked up the conversation.")
+        for hook in self.hooks.on_claimed:
+            self._run_hook(hook, ticket)
         if delivery_channel(ticket) == "webchat":
             self._tell(ticket, f"{agent.display_name} from {self._skill_name} joined the chat.")
         return ticket
@@ -355,6 +359,8 @@ class Desk:
             kind="notice",
         )
         self._event(ticket_id, "system", f"{agent.display_name} handed it back to the assistant.")
+        for hook in self.hooks.on_resolved:
+            self._run_hook(hook, ticket)
         return ticket
 
     def _close(self, agent: Agent, ticket_id: str, status: str) -> dict[str, Any]:

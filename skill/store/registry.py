@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from skill.core.ports import ConversationStore, OrderService, Outbox, ShopperStore
 from skill.errors import SettingsError
+
+if TYPE_CHECKING:
+    from skill.engage.records import EngageRecords
+    from skill.engage.service import ShopperEraser
 
 
 class Closeable(Protocol):
@@ -26,6 +30,9 @@ class StateBackend:
     desk_store: Any
     outbox: Outbox
     orders: OrderService
+    # Engagement records (skill/engage) and the eraser that removes a shopper from every table.
+    engage_records: EngageRecords | None = None
+    eraser: ShopperEraser | None = None
     closers: list[Closeable] = field(default_factory=list)
 
 
@@ -47,6 +54,7 @@ def register(name: str, *, scheme: str) -> Callable[[StateFactory], StateFactory
 
 @register("sqlite.v1", scheme="sqlite")
 def _sqlite(url: str, data_dir: Path) -> StateBackend:
+    from skill.engage.sqlite_records import SqliteEngageRecords, SqliteShopperEraser
     from skill.store.demo_orders import DemoOrderService
     from skill.store.desk_sqlite import SqliteDeskStore
     from skill.store.sqlite import (
@@ -64,6 +72,8 @@ def _sqlite(url: str, data_dir: Path) -> StateBackend:
         desk_store=SqliteDeskStore(database),
         outbox=SqliteOutbox(database),
         orders=DemoOrderService(database),
+        engage_records=SqliteEngageRecords(database),
+        eraser=SqliteShopperEraser(database),
         closers=[database],
     )
 
@@ -74,6 +84,7 @@ def _dynamodb(url: str, data_dir: Path) -> StateBackend:
         import boto3
     except ImportError as e:
         raise SettingsError("DynamoDB state needs boto3: pip install 'ambient-shop[aws]'") from e
+    from skill.engage.dynamodb_records import DynamoEngageRecords, DynamoShopperEraser
     from skill.store.demo_orders import DemoOrderService
     from skill.store.desk_dynamodb import DynamoDeskStore
     from skill.store.dynamodb import (
@@ -99,6 +110,8 @@ def _dynamodb(url: str, data_dir: Path) -> StateBackend:
         desk_store=DynamoDeskStore(tables),
         outbox=DynamoOutbox(tables),
         orders=DemoOrderService(orders_db),
+        engage_records=DynamoEngageRecords(tables),
+        eraser=DynamoShopperEraser(tables),
         closers=[orders_db],
     )
 
