@@ -45,7 +45,13 @@ def create_app(
 
     @app.get("/healthz")
     def healthz() -> Any:
-        return jsonify({"status": "ok", "verification": wired.verifier is not None})
+        return jsonify(
+            {
+                "status": "ok",
+                "verification": wired.verifier is not None,
+                "orders": wired.orders_source,
+            }
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

@@ -9,7 +9,8 @@ from catalog_adapter.rest.http import (
     JsonHttpClient,
 )
 from catalog_adapter.rest.jsonpath import JsonPath
-from catalog_adapter.rest.mapping import RestMapping, load_mapping
+from catalog_adapter.rest.mapping import RestMapping, expand_env, load_mapping
+from catalog_adapter.rest.templates import placeholders, render_body, render_params, render_url
 from catalog_adapter.rest.values import MappingError, parse_money
 
 __all__ = [
@@ -20,8 +21,13 @@ __all__ = [
     "MappingError",
     "RestCatalog",
     "RestMapping",
+    "expand_env",
     "load_mapping",
     "open_rest_catalog",
     "parse_money",
+    "placeholders",
+    "render_body",
+    "render_params",
+    "render_url",
     "split_url",
 ]

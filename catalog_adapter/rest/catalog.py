@@ -15,7 +15,6 @@ Every library, JSON or mapping failure reaches callers as CatalogUnavailable.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -23,7 +22,7 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from catalog_adapter.attributes import audience, fits_audience, has_size
 from catalog_adapter.errors import CatalogConfigError, CatalogUnavailable
@@ -49,7 +48,7 @@ from catalog_adapter.rest.mapping import (
     RestMapping,
     load_mapping,
 )
-from catalog_adapter.rest.templates import param_text, render_body, render_params, search_values
+from catalog_adapter.rest.templates import render_body, render_params, render_url, search_values
 from catalog_adapter.rest.values import (
     IN_STOCK,
     MappingError,
@@ -526,12 +525,7 @@ class RestCatalog:
     # -- HTTP ---------------------------------------------------------------------------------
 
     def _url(self, endpoint: Endpoint, values: Mapping[str, Any]) -> str:
-        path = endpoint.path.format_map(
-            {k: quote(param_text(v), safe="") for k, v in values.items()}
-        )
-        if re.match(r"^https?://", path):
-            return path
-        return self.base_url + "/" + path.lstrip("/")
+        return render_url(self.base_url, endpoint.path, values)
 
     def _call(
         self,
@@ -541,20 +535,14 @@ class RestCatalog:
         missing_is_none: bool = False,
     ) -> Any:
         """One call of an endpoint: the request built from its templates, sent by the client."""
-        try:
-            url = self._url(endpoint, values)
-            params = self._base_params + render_params(endpoint.params, values)
-            body = render_body(endpoint.body, values) if endpoint.body is not None else None
-        except (KeyError, ValueError) as e:
-            raise CatalogUnavailable(
-                f"{self.mapping.name} {endpoint.name}: cannot build the request: {e}"
-            ) from e
         return self.http.call(
-            endpoint.method,
-            url,
-            what=endpoint.name,
-            params=params,
-            body=body,
+            endpoint.name,
+            lambda: (
+                endpoint.method,
+                self._url(endpoint, values),
+                self._base_params + render_params(endpoint.params, values),
+                render_body(endpoint.body, values) if endpoint.body is not None else None,
+            ),
             idempotent=endpoint.method == "GET" or self.mapping.post_is_idempotent,
             missing_is_none=missing_is_none,
         )

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from catalog_adapter.errors import CatalogUnavailable
+from catalog_adapter.errors import AmbientShopError, CatalogUnavailable
 from catalog_adapter.resilience import CircuitBreaker, RetryPolicy
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ DEFAULT_READ_TIMEOUT = 2.5
 # An API answer larger than this is a broken or hostile server, not a catalog page.
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# What one call sends: method, URL, query parameters, JSON body (None: no body).
+Request = tuple[str, str, Sequence[tuple[str, str]], Any]
 
 
 class MalformedAnswer(ValueError):
@@ -52,7 +54,7 @@ class JsonHttpClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        unavailable: type[Exception] = CatalogUnavailable,
+        unavailable: type[AmbientShopError] = CatalogUnavailable,
     ) -> None:
         self.name = name
         self.owns_session = session is None
@@ -65,7 +67,7 @@ class JsonHttpClient:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.retry = retry or RetryPolicy()
-        self.breaker = breaker or CircuitBreaker(name=name)
+        self.breaker = breaker or CircuitBreaker(name=name, error=unavailable)
         self.sleep = sleep
         self.clock = clock
         self.max_response_bytes = max_response_bytes
@@ -78,27 +80,22 @@ class JsonHttpClient:
 
     def call(
         self,
-        method: str,
-        url: str,
-        *,
         what: str,
-        params: Sequence[tuple[str, str]] = (),
-        body: Any = None,
+        build: Callable[[], Request],
+        *,
         idempotent: bool,
         missing_is_none: bool = False,
     ) -> Any:
-        """One logical call (`what` names it in errors): retried while it may be, judged once
-        by the circuit breaker. HTTP 404 is None when `missing_is_none`."""
+        """One logical call named `what`: retried while it may be, judged once by the breaker.
+        HTTP 404 is None when `missing_is_none`.
+
+        `build` makes the request; a KeyError or ValueError from it is our template's fault, not
+        the server's, so it is reported without touching the breaker's count.
+        """
         self.breaker.before_call()
         try:
             return self._attempts(
-                method,
-                url,
-                what=what,
-                params=params,
-                body=body,
-                idempotent=idempotent,
-                missing_is_none=missing_is_none,
+                what, build, idempotent=idempotent, missing_is_none=missing_is_none
             )
         except self.unavailable:
             raise
@@ -111,18 +108,15 @@ class JsonHttpClient:
             ) from e
 
     def _attempts(
-        self,
-        method: str,
-        url: str,
-        *,
-        what: str,
-        params: Sequence[tuple[str, str]],
-        body: Any,
-        idempotent: bool,
-        missing_is_none: bool,
+        self, what: str, build: Callable[[], Request], *, idempotent: bool, missing_is_none: bool
     ) -> Any:
         import requests
 
+        try:
+            method, url, params, body = build()
+        except (KeyError, ValueError) as e:
+            self.breaker.record_success()  # our template, not their server
+            raise self.unavailable(f"{self.name} {what}: cannot build the request: {e}") from e
         where = f"{method} {urlsplit(url)._replace(query='').geturl()}"
         policy = self.retry
         started = self.clock()

@@ -191,7 +191,7 @@ class RestMapping:
             variants=variants,
             name=str(raw.get("name") or "retailer API"),
             headers={
-                str(k): _expand_env(str(v), env, f"headers.{k}")
+                str(k): expand_env(str(v), env, f"headers.{k}")
                 for k, v in _object(raw.get("headers", {}), "headers").items()
             },
             currency=_currency(raw.get("currency", "USD")),
@@ -262,7 +262,7 @@ def _known_match(value: Any, where: str) -> MatchKind:
     return value  # type: ignore[no-any-return]
 
 
-def _expand_env(value: str, env: Mapping[str, str], where: str) -> str:
+def expand_env(value: str, env: Mapping[str, str], where: str) -> str:
     """`${NAME}` in a header comes from the environment, so secrets stay out of mapping files."""
 
     def lookup(m: re.Match[str]) -> str:

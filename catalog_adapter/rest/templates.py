@@ -8,6 +8,7 @@ import string
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from catalog_adapter.errors import CatalogConfigError
 from catalog_adapter.models import (
@@ -61,6 +62,14 @@ def search_values(query: ProductQuery) -> dict[str, Any]:
         # Ask for a few more than needed: exclusions and price limits are re-checked here.
         "limit": max(query.limit, 1) + len(query.exclude_ids),
     }
+
+
+def render_url(base_url: str, path: str, values: Mapping[str, Any]) -> str:
+    """The base URL plus a path template filled with URL-escaped values; full URLs stand alone."""
+    path = path.format_map({k: quote(param_text(v), safe="") for k, v in values.items()})
+    if re.match(r"^https?://", path):
+        return path
+    return base_url + "/" + path.lstrip("/")
 
 
 def param_text(value: Any) -> str:

@@ -36,10 +36,12 @@ def test_stores_round_trip(state_url, tmp_path):
     assert state.shoppers.load("nobody") == {}
     state.conversations.save("c1", {"version": 1, "results": ["a"]})
     assert state.conversations.load("c1") == {"version": 1, "results": ["a"]}
-    from skill.bootstrap import build_desk
+    from skill.bootstrap import build_desk, open_order_service
     from skill.settings import Settings
 
-    desk = build_desk(Settings(data_dir=tmp_path), state).desk
+    settings = Settings(data_dir=tmp_path)
+    orders, _ = open_order_service(settings)
+    desk = build_desk(settings, state, orders=orders).desk
     ticket = desk.open_ticket(
         HandoffRequest("c1", "u1", "alexa", "asked", ({"shopper": "hi", "assistant": "yo"},))
     )
@@ -76,7 +78,7 @@ def test_alexa_conversation_with_dynamodb_state(
         )
     )
     attributes = first["sessionAttributes"]
-    post(
+    asked = post(
         alexa_envelope(
             intent="ShopIntent",
             slots={"query": "add the first one to my cart"},
@@ -85,8 +87,18 @@ def test_alexa_conversation_with_dynamodb_state(
             attributes=attributes,
         )
     )
+    post(
+        alexa_envelope(
+            intent="PhraseIntent",
+            slots={"phrase": "medium"},
+            skill_id=TEST_SKILL_ID,
+            session_new=False,
+            attributes=asked["sessionAttributes"],
+        )
+    )
     profile = wired.state.shoppers.load("amzn1.ask.account.test")
-    assert profile.get("cart"), "the cart is persisted in DynamoDB"
+    (line,) = profile["cart"]["lines"]
+    assert line["size"] == "M" and line["quantity"] == 1, "the cart is persisted in DynamoDB"
     wired.state.shoppers.save("amzn1.ask.account.test", {**profile, "phone": "+15555550123"})
     asked = post(alexa_envelope(intent="AgentIntent", skill_id=TEST_SKILL_ID))
     post(

@@ -204,7 +204,7 @@ def test_gunicorn_serves_the_app_with_the_image_config(tmp_path):
         wait_until_answering(f"http://127.0.0.1:{port}/healthz", process, timeout_s=120)
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30)
         assert health.status_code == 200
-        assert health.json() == {"status": "ok", "verification": True}
+        assert health.json() == {"status": "ok", "verification": True, "orders": "demo.v1"}
         unsigned = requests.post(f"http://127.0.0.1:{port}/alexa", json={}, timeout=10)
         assert unsigned.status_code == 400
     finally:
