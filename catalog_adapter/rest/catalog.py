@@ -598,12 +598,20 @@ def open_rest_catalog(
     retry: RetryPolicy | None = None,
     breaker: CircuitBreaker | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    mapping_source: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> RestCatalog:
-    """Open a retailer's product API; keyword options win over the mapping's own settings."""
+    """Open a retailer's product API; keyword options win over the mapping's own settings.
+
+    `mapping_source` is the AMBIENT_SHOP_REST_MAPPING setting (a path or JSON text), used when
+    neither `mapping` nor a mapping file is given; `env` fills `${NAME}` in the mapping's headers.
+    """
     base, url_options = split_url(url)
     loaded = load_mapping(
-        mapping=mapping, mapping_file=mapping_file or url_options.get("mapping_file"), env=env
+        mapping=mapping,
+        mapping_file=mapping_file or url_options.get("mapping_file"),
+        mapping_source=mapping_source,
+        env=env or {},
     )
     overrides: dict[str, Any] = {}
     for name, value in (

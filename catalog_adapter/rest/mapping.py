@@ -5,12 +5,13 @@ its place."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from catalog_adapter.errors import CatalogConfigError
@@ -22,9 +23,10 @@ from catalog_adapter.resilience import RetryPolicy
 from catalog_adapter.rest.http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT
 from catalog_adapter.rest.jsonpath import JsonPath
 from catalog_adapter.rest.templates import placeholders
-from catalog_adapter.rest.values import AVAILABILITIES, value_key
+from catalog_adapter.rest.values import value_key
 
 MAPPING_ENV = "AMBIENT_SHOP_REST_MAPPING"
+SCHEMA_FILE = Path(__file__).with_name("mapping.schema.json")
 
 # Query placeholders a search template may use.
 SEARCH_PLACEHOLDERS = frozenset(
@@ -104,132 +106,66 @@ class RestMapping:
     post_is_idempotent: bool = True
 
     @classmethod
-    def from_dict(cls, raw: Any, *, env: Mapping[str, str] | None = None) -> RestMapping:
+    def from_dict(cls, raw: Any, *, env: Mapping[str, str]) -> RestMapping:
         """Validate a mapping document; every mistake is a CatalogConfigError naming its place."""
-        if not isinstance(raw, dict):
-            raise CatalogConfigError("REST mapping must be a JSON object")
-        env = os.environ if env is None else env
-        for required in ("search", "get"):
-            if required not in raw:
-                raise CatalogConfigError(f"REST mapping needs a {required!r} endpoint")
-        product_fields = _fields(raw.get("fields"), PRODUCT_FIELDS, "fields")
-        search = _endpoint(
-            "search", raw["search"], PRODUCT_FIELDS, product_fields, SEARCH_PLACEHOLDERS
-        )
-        if search.items is None:
-            raise CatalogConfigError("REST mapping 'search' needs 'items' (JSON path to the list)")
-        get = _endpoint("get", raw["get"], PRODUCT_FIELDS, product_fields, frozenset({"id"}))
+        check_mapping(raw)
+        product_fields = _fields(raw.get("fields"))
+        search = _endpoint("search", raw["search"], product_fields, SEARCH_PLACEHOLDERS)
+        get = _endpoint("get", raw["get"], product_fields, frozenset({"id"}))
         for endpoint in (search, get):
             missing = [f for f in ("id", "title", "price") if f not in endpoint.fields]
             if missing:
                 raise CatalogConfigError(
                     f"REST mapping {endpoint.name!r} has no JSON path for {', '.join(missing)}"
                 )
-        availability = appearances = vocabulary = None
-        if raw.get("availability") is not None:
-            availability = _endpoint(
-                "availability",
-                raw["availability"],
-                STORE_FIELDS,
-                {},
-                frozenset({"id", "store"}),
-            )
-            if availability.items is None or "store_code" not in availability.fields:
+        optional: dict[str, Endpoint | None] = {}
+        for name, inherited, known in (
+            ("availability", {}, frozenset({"id", "store"})),
+            ("appearances", {}, frozenset({"person", "media", "product_type"})),
+            ("vocabulary", {}, frozenset()),
+            ("stores", {}, frozenset()),
+            ("variants", product_fields, frozenset({"id", "item_group_id"})),
+        ):
+            spec = raw.get(name)
+            optional[name] = None if spec is None else _endpoint(name, spec, inherited, known)
+        needed = {
+            "availability": ("store_code",),
+            "appearances": ("person", "media", "product_id"),
+            "stores": ("store_code",),
+        }
+        for name, required in needed.items():
+            endpoint = optional[name]
+            missing = [f for f in required if endpoint and f not in endpoint.fields]
+            if missing:
                 raise CatalogConfigError(
-                    "REST mapping 'availability' needs 'items' and a 'store_code' field"
+                    f"REST mapping {name!r} has no JSON path for {', '.join(missing)}"
                 )
-        if raw.get("appearances") is not None:
-            appearances = _endpoint(
-                "appearances",
-                raw["appearances"],
-                APPEARANCE_FIELDS,
-                {},
-                frozenset({"person", "media", "product_type"}),
-            )
-            missing = [f for f in ("person", "media", "product_id") if f not in appearances.fields]
-            if appearances.items is None or missing:
-                raise CatalogConfigError(
-                    "REST mapping 'appearances' needs 'items' and fields person, media, product_id"
-                )
-        if raw.get("vocabulary") is not None:
-            vocabulary = _endpoint("vocabulary", raw["vocabulary"], None, {}, frozenset())
-        stores = variants = None
-        if raw.get("stores") is not None:
-            stores = _endpoint("stores", raw["stores"], STORE_INFO_FIELDS, {}, frozenset())
-            if stores.items is None or "store_code" not in stores.fields:
-                raise CatalogConfigError(
-                    "REST mapping 'stores' needs 'items' and a 'store_code' field"
-                )
-        if raw.get("variants") is not None:
-            variants = _endpoint(
-                "variants",
-                raw["variants"],
-                PRODUCT_FIELDS,
-                product_fields,
-                frozenset({"id", "item_group_id"}),
-            )
-            if variants.items is None:
-                raise CatalogConfigError("REST mapping 'variants' needs 'items'")
-        values = _object(raw.get("values", {}), "values")
-        timeouts = _object(raw.get("timeouts", {}), "timeouts")
-        retries = _object(raw.get("retries", {}), "retries")
-        breaker = _object(raw.get("circuit_breaker", {}), "circuit_breaker")
-        try:
-            retry = RetryPolicy(**{k: _number(v, f"retries.{k}") for k, v in retries.items()})
-        except TypeError as e:
-            raise CatalogConfigError(f"REST mapping 'retries': {e}") from e
-        unknown = set(breaker) - {"threshold", "cooldown"}
-        if unknown:
-            raise CatalogConfigError(f"REST mapping 'circuit_breaker' has unknown {unknown}")
+        values = raw.get("values", {})
+        timeouts = raw.get("timeouts", {})
+        breaker = raw.get("circuit_breaker", {})
         return cls(
             search=search,
             get=get,
-            availability=availability,
-            appearances=appearances,
-            vocabulary=vocabulary,
-            stores=stores,
-            variants=variants,
+            **optional,  # type: ignore[arg-type]
             name=str(raw.get("name") or "retailer API"),
             headers={
                 str(k): expand_env(str(v), env, f"headers.{k}")
-                for k, v in _object(raw.get("headers", {}), "headers").items()
+                for k, v in raw.get("headers", {}).items()
             },
-            currency=_currency(raw.get("currency", "USD")),
-            price_scale=_positive_decimal(raw.get("price_scale", 1), "price_scale"),
-            default_availability=_known_availability(
-                raw.get("default_availability", "in_stock"), "default_availability"
-            ),
+            currency=raw.get("currency", "USD").upper(),
+            price_scale=Decimal(str(raw.get("price_scale", 1)).strip()),
+            default_availability=raw.get("default_availability", "in_stock"),
             availability_values={
-                value_key(k): _known_availability(v, f"values.availability.{k}")
-                for k, v in _object(values.get("availability", {}), "values.availability").items()
+                value_key(k): v for k, v in values.get("availability", {}).items()
             },
-            match_values={
-                value_key(k): _known_match(v, f"values.match.{k}")
-                for k, v in _object(values.get("match", {}), "values.match").items()
-            },
-            connect_timeout=_number(
-                timeouts.get("connect", DEFAULT_CONNECT_TIMEOUT), "timeouts.connect"
-            ),
-            read_timeout=_number(timeouts.get("read", DEFAULT_READ_TIMEOUT), "timeouts.read"),
-            retry=retry,
-            breaker_threshold=int(
-                _number(breaker.get("threshold", 5), "circuit_breaker.threshold")
-            ),
-            breaker_cooldown=_number(breaker.get("cooldown", 30.0), "circuit_breaker.cooldown"),
+            match_values={value_key(k): v for k, v in values.get("match", {}).items()},
+            connect_timeout=float(timeouts.get("connect", DEFAULT_CONNECT_TIMEOUT)),
+            read_timeout=float(timeouts.get("read", DEFAULT_READ_TIMEOUT)),
+            retry=RetryPolicy(**raw.get("retries", {})),
+            breaker_threshold=int(breaker.get("threshold", 5)),
+            breaker_cooldown=float(breaker.get("cooldown", 30.0)),
             post_is_idempotent=bool(raw.get("post_is_idempotent", True)),
         )
-
-
-def _object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise CatalogConfigError(f"REST mapping {where!r} must be a JSON object")
-    return value
-
-
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise CatalogConfigError(f"REST mapping {where!r} must be a non-negative number")
-    return float(value)
 
 
 def _positive_decimal(value: Any, where: str) -> Decimal:
@@ -240,26 +176,6 @@ def _positive_decimal(value: Any, where: str) -> Decimal:
     if not number.is_finite() or number <= 0:
         raise CatalogConfigError(f"REST mapping {where!r} must be above zero")
     return number
-
-
-def _currency(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{3}", value):
-        raise CatalogConfigError(f"REST mapping 'currency' must be a 3-letter code, got {value!r}")
-    return value.upper()
-
-
-def _known_availability(value: Any, where: str) -> Availability:
-    if value not in AVAILABILITIES:
-        raise CatalogConfigError(
-            f"REST mapping {where!r}: {value!r} is not one of {', '.join(sorted(AVAILABILITIES))}"
-        )
-    return value  # type: ignore[no-any-return]
-
-
-def _known_match(value: Any, where: str) -> MatchKind:
-    if value not in ("exact", "similar"):
-        raise CatalogConfigError(f"REST mapping {where!r}: {value!r} is not exact or similar")
-    return value  # type: ignore[no-any-return]
 
 
 def expand_env(value: str, env: Mapping[str, str], where: str) -> str:
@@ -274,37 +190,21 @@ def expand_env(value: str, env: Mapping[str, str], where: str) -> str:
     return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lookup, value)
 
 
-def _fields(raw: Any, allowed: tuple[str, ...] | None, where: str) -> dict[str, JsonPath]:
-    if raw is None:
-        return {}
-    fields = _object(raw, where)
-    if allowed is not None:
-        unknown = sorted(set(fields) - set(allowed))
-        if unknown:
-            raise CatalogConfigError(
-                f"REST mapping {where!r} has unknown field(s) {', '.join(unknown)} "
-                f"(known: {', '.join(allowed)})"
-            )
-    return {name: JsonPath.parse(path) for name, path in fields.items()}  # type: ignore[arg-type]
+def _fields(raw: Mapping[str, Any] | None) -> dict[str, JsonPath]:
+    return {name: JsonPath.parse(path) for name, path in (raw or {}).items()}
 
 
 def _endpoint(
     name: str,
-    raw: Any,
-    allowed: tuple[str, ...] | None,
+    raw: str | Mapping[str, Any],
     inherited: Mapping[str, JsonPath],
     known_placeholders: frozenset[str],
 ) -> Endpoint:
-    if isinstance(raw, str):
-        raw = {"path": raw}
-    spec = _object(raw, name)
-    path = spec.get("path")
-    if not isinstance(path, str) or not path:
-        raise CatalogConfigError(f"REST mapping {name!r} needs a 'path'")
+    """One endpoint of a mapping the schema has checked: placeholders and JSON paths here."""
+    spec: Mapping[str, Any] = {"path": raw} if isinstance(raw, str) else raw
+    path = spec["path"]
     method = str(spec.get("method", "GET")).upper()
-    if method not in ("GET", "POST"):
-        raise CatalogConfigError(f"REST mapping {name!r}: method must be GET or POST")
-    params = _object(spec.get("params", {}), f"{name}.params")
+    params = spec.get("params", {})
     body = spec.get("json")
     if body is not None and method != "POST":
         raise CatalogConfigError(f"REST mapping {name!r}: a 'json' body needs method POST")
@@ -314,7 +214,6 @@ def _endpoint(
             raise CatalogConfigError(
                 f"REST mapping {name!r} uses {{{used}}}, which is not known here (known: {known})"
             )
-    fields = {**inherited, **_fields(spec.get("fields"), allowed, f"{name}.fields")}
     return Endpoint(
         name=name,
         path=path,
@@ -323,7 +222,46 @@ def _endpoint(
         body=body,
         items=JsonPath.parse(spec["items"]) if spec.get("items") else None,
         item=JsonPath.parse(spec["item"]) if spec.get("item") else None,
-        fields=fields,
+        fields={**inherited, **_fields(spec.get("fields"))},
+    )
+
+
+def mapping_schema() -> dict[str, Any]:
+    """The published JSON Schema of a mapping file (mapping.schema.json beside this module)."""
+    return _schema()
+
+
+@lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(_schema())
+
+
+def check_mapping(raw: Any) -> None:
+    """Raise a CatalogConfigError naming the first place a mapping breaks its JSON Schema."""
+    if not isinstance(raw, dict):
+        raise CatalogConfigError("REST mapping must be a JSON object")
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_validator().iter_errors(raw))
+    if error is None:
+        return
+    where = ".".join(str(step) for step in error.absolute_path)
+    if error.validator == "required":
+        missing = next(r for r in error.validator_value if r not in error.instance)
+        if not where:
+            raise CatalogConfigError(f"REST mapping needs a {missing!r} endpoint")
+        raise CatalogConfigError(f"REST mapping {where!r} needs {missing!r}")
+    custom = error.schema.get("message") if isinstance(error.schema, dict) else None
+    text = custom.format(instance=error.instance) if custom else error.message
+    raise CatalogConfigError(
+        f"REST mapping {where!r}: {text}" if where else f"REST mapping: {text}"
     )
 
 
@@ -331,13 +269,14 @@ def load_mapping(
     *,
     mapping: Mapping[str, Any] | None = None,
     mapping_file: str | Path | None = None,
-    env: Mapping[str, str] | None = None,
+    mapping_source: str | None = None,
+    env: Mapping[str, str] = MappingProxyType({}),
 ) -> RestMapping:
-    """The mapping from a dict, else a JSON file, else the environment (a path or JSON text)."""
-    env = os.environ if env is None else env
+    """The mapping from a dict, else a JSON file, else `mapping_source` (the setting
+    AMBIENT_SHOP_REST_MAPPING: a path or JSON text); `${NAME}` in headers is looked up in env."""
     if mapping is not None:
         return RestMapping.from_dict(dict(mapping), env=env)
-    source = str(mapping_file) if mapping_file else env.get(MAPPING_ENV, "").strip()
+    source = str(mapping_file) if mapping_file else (mapping_source or "").strip()
     if not source:
         raise CatalogConfigError(
             f"a rest+http(s) catalog needs a field mapping: pass mapping_file=PATH, "
