@@ -61,6 +61,8 @@ class Settings:
     simulator_enabled: bool = True
     # Signs web-chat ids; generated into data_dir when unset.
     secret_key: str | None = field(default=None, repr=False)
+    # Where a shopper finishes checkout on the web; the cart's secure token is appended.
+    checkout_url: str = "https://acmehome.example/checkout"
     # A public deployment: secure cookies, no demo desk agent.
     production: bool = False
     # Where people answer handoffs: "embedded" (the /desk pages) or "chatwoot".
@@ -104,6 +106,7 @@ class Settings:
             nlu_model_path=Path(model) if model else None,
             progressive_response_after_s=_float(source, "PROGRESSIVE_AFTER_S", 1.5),
             secret_key=_text(source, "SECRET_KEY"),
+            checkout_url=_text(source, "CHECKOUT_URL") or "https://acmehome.example/checkout",
             simulator_enabled=_flag(source, "SIMULATOR", True),
             production=_flag(source, "PRODUCTION", False),
             desk=(_text(source, "DESK") or "embedded").lower(),
