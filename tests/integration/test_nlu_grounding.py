@@ -13,7 +13,7 @@ import pytest
 
 import nlu
 from catalog_adapter.feeds import import_feeds
-from catalog_adapter.sqlite_index import SqliteCatalog, open_sqlite_catalog
+from catalog_adapter.sqlite import SqliteCatalog, open_sqlite_catalog
 from nlu.contract import INTENTS, ListedItem, Parse, ParseContext
 from skill.bootstrap import catalog_probe
 
@@ -58,14 +58,18 @@ def plain() -> nlu.ShoppingParser:
         "wood screws",
         "torx bits",
         "do you have a step ladder",
-        "gridmark",
-        "anything from kestrelworks",
     ],
 )
 def test_what_the_hardware_store_sells_is_a_product_search(
     grounded: nlu.ShoppingParser, text: str
 ) -> None:
     assert grounded.parse(text).intent == "find_product"
+
+
+@pytest.mark.parametrize("text", ["gridmark", "anything from kestrelworks"])
+def test_the_stores_brands_are_shopping_talk(grounded: nlu.ShoppingParser, text: str) -> None:
+    """A brand alone is a search or a narrowing of one ("only gridmark"), never refused."""
+    assert grounded.parse(text).intent in ("find_product", "refine_search")
 
 
 @pytest.mark.parametrize(
