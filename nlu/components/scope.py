@@ -2,19 +2,18 @@
 
 The text classifier knows language; it does not know what this retailer sells or what is on the
 table in this conversation. When the classifier does not claim an in-scope intent, this component
-weighs four more signals and may claim a shopping intent after all:
+weighs five more signals and may claim a shopping intent after all:
 
 - lexicon: built-in retail words (product types, colours, materials, patterns, sizes);
 - catalog: names the retailer's catalog gave the gazetteer (brands, its own product types, people);
 - probe: whether the request's content words find products in the catalog's search index;
-- context: the conversation lists items or was about products a moment ago.
+- context: the conversation lists items or was about products a moment ago;
+- routing: the channel routed the words as a search (an Alexa carrier such as "show me {query}").
 
 The classifier's shopping mass (its scores for every shopping and cart intent together) plus the
 weighted signals must reach `claim`; the likeliest shopping intent is then claimed. A request
 the classifier spreads over "find", "refine" and "select" is a shopping request even when no
-single intent is sure, and what the shop sells or just showed tips a doubtful one over. A
-channel's routing hint ("find", an Alexa carrier such as "show me {query}") is decisive: a query
-routed as a search is a search.
+single intent is sure, and what the shop sells or just showed tips a doubtful one over.
 """
 
 from __future__ import annotations
@@ -28,6 +27,10 @@ from spacy.tokens import Doc
 from nlu.components.extensions import Candidate, register_extensions
 from nlu.contract import CART_INTENTS, SHOPPING_INTENTS, ParseContext
 from nlu.lexicon import STOP_WORDS
+
+# A channel's "find" routing is strong evidence but not proof: Alexa's broad carriers ("can you
+# {query}", "please {query}") also catch "set an alarm for seven", which stays out of scope.
+ROUTING_WEIGHT = 0.45
 
 # Answers "do these words find products in this shop?"; injected by whoever owns the catalog.
 CatalogProbe = Callable[[str], bool]
@@ -66,6 +69,8 @@ class ScopeDecider:
         if unknown:
             raise ValueError(f"shop_scope weights name unknown signals: {', '.join(unknown)}")
         self.weights = {signal: float(weights.get(signal, 0.0)) for signal in SIGNALS}
+        if "routing" not in weights:
+            self.weights["routing"] = ROUTING_WEIGHT
         # signals switched off, for ablation: `ambient-shop nlu eval --ablation`
         self.disabled: frozenset[str] = frozenset()
         self._probe: CatalogProbe | None = None
@@ -80,10 +85,6 @@ class ScopeDecider:
         context: ParseContext | None = doc._.context
         doc._.scope = {}
         if doc._.intent != "out_of_scope" or not doc.cats:
-            return doc
-        if self._on("routing") and context is not None and context.routing == "find":
-            doc._.scope = {"routing": 1.0}
-            self._claim(doc, routed=True)
             return doc
         # the classifier's case for shopping as a whole, which the evidence adds to
         base = sum(float(doc.cats.get(i, 0.0)) for i in _CLAIMABLE)
@@ -101,6 +102,8 @@ class ScopeDecider:
                 evidence["catalog"] = 1.0
         if context is not None and _talking_about_items(context):
             evidence["context"] = 1.0
+        if context is not None and context.routing == "find":
+            evidence["routing"] = 1.0
         evidence = {k: v for k, v in evidence.items() if self._on(k)}
         score = base + sum(self.weights[k] * v for k, v in evidence.items())
         if score < self.claim and self._on("probe") and self._probe_cached is not None:
@@ -112,11 +115,11 @@ class ScopeDecider:
                     score += self.weights["probe"]
         doc._.scope = evidence
         if score >= self.claim:
-            self._claim(doc, routed=False)
+            self._claim(doc, routed="routing" in evidence)
         return doc
 
     def _on(self, signal: str) -> bool:
-        return signal not in self.disabled and (signal == "routing" or self.weights[signal] > 0)
+        return signal not in self.disabled and self.weights[signal] > 0
 
     def _claim(self, doc: Doc, *, routed: bool) -> None:
         """The likeliest shopping intent; a routed or bare query is a product search."""

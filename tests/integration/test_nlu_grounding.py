@@ -138,8 +138,11 @@ def test_follow_ups_stay_in_scope_with_items_on_the_table(plain: nlu.ShoppingPar
 
 
 def test_a_routed_bare_query_is_a_product_search(plain: nlu.ShoppingParser) -> None:
-    parse = plain.parse("argenteuil", ParseContext(routing="find"))
-    assert parse.intent == "find_product"
+    routed = ParseContext(routing="find")
+    for text in ("sweaters", "cordless drill", "a rug for the hallway"):
+        assert plain.parse(text, routed).intent == "find_product", text
+    # broad carriers ("can you {query}") route anything: evidence, not proof
+    assert plain.parse("set an alarm for seven", routed).intent == "out_of_scope"
 
 
 @pytest.mark.parametrize(

@@ -153,4 +153,8 @@ def test_context_keeps_follow_ups_in_scope_and_routing_decides() -> None:
     assert _scope("make that two", follow_up)[0] == "out_of_scope"
     assert _scope("make that two", follow_up, context=listed)[0] == "add_to_cart"
     routed = ParseContext(routing="find")
-    assert _scope("argenteuil", {"out_of_scope": 0.95}, context=routed)[0] == "find_product"
+    doubtful = {"find_product": 0.3, "refine_search": 0.1, "out_of_scope": 0.6}
+    assert _scope("argenteuil", doubtful)[0] == "out_of_scope"
+    assert _scope("argenteuil", doubtful, context=routed)[0] == "find_product"
+    alarm = {"out_of_scope": 0.99, "find_product": 0.01}
+    assert _scope("set an alarm for seven", alarm, context=routed)[0] == "out_of_scope"
