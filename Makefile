@@ -34,8 +34,9 @@ browser:
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	fi
 
+# The developer simulator is off unless asked for; local runs ask for it.
 run: nlu-model
-	$(BIN)/ambient-shop serve --host $(HOST) --port $(PORT)
+	AMBIENT_SHOP_SIMULATOR=1 $(BIN)/ambient-shop serve --host $(HOST) --port $(PORT)
 
 test: nlu-model node browser
 	$(BIN)/ruff check .

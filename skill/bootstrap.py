@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from catalog_adapter.ports import Catalog
+from skill.channels.limits import RateLimiter
 from skill.channels.tokens import TokenSigner
 from skill.core.context import Services
 from skill.core.conversation import Conversation
 from skill.core.ports import ConversationStore, HandoffDesk, Parser
+from skill.errors import StateStoreError
 from skill.settings import Settings
 from skill.store.registry import StateBackend, open_state
 
@@ -36,7 +38,12 @@ class Application:
     desk: HandoffDesk
     conversations: ConversationStore
     token_signer: TokenSigner
+    limiter: RateLimiter | None = None
     closers: list[Any] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        """What keeps the service from answering shoppers; empty when healthy (/healthz)."""
+        return list(self.state.problems())
 
     def close(self) -> None:
         for resource in self.closers:
@@ -88,8 +95,18 @@ def build(
         closers.append(catalog)
     if parser is None:
         parser = load_parser(settings, catalog)
-    state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
+    state = open_state(
+        settings.resolved_state_url,
+        data_dir=settings.data_dir,
+        open_tickets_per_conversation=settings.open_tickets_per_conversation,
+    )
     closers.extend(state.closers)
+    # A store that cannot serve fails the start, naming what is missing, rather than every turn.
+    problems = state.problems()
+    if problems:
+        for resource in closers:
+            resource.close()
+        raise StateStoreError("; ".join(problems))
     services = Services(
         parser=parser,
         catalog=catalog,
@@ -117,5 +134,11 @@ def build(
         desk=state.desk,
         conversations=state.conversations,
         token_signer=TokenSigner.from_data_dir(settings.data_dir, configured=settings.secret_key),
+        limiter=None
+        if state.counter is None
+        else RateLimiter(
+            state.counter,
+            {"shopper": settings.rate_per_shopper, "address": settings.rate_per_address},
+        ),
         closers=closers,
     )

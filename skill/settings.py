@@ -37,6 +37,57 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{ENV_PREFIX}{name}={raw!r} is not a number") from e
 
 
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """`count` requests per `per_s` seconds; a count of 0 means unlimited."""
+
+    count: int
+    per_s: int
+
+    @classmethod
+    def parse(cls, text: str) -> Rate:
+        """`30/60` (30 per 60 s), `30/minute`, `0` (unlimited)."""
+        raw = text.strip().lower()
+        if raw in ("0", "off", "none", "unlimited"):
+            return cls(0, 60)
+        count, sep, period = raw.partition("/")
+        units = {"second": 1, "s": 1, "minute": 60, "min": 60, "m": 60, "hour": 3600, "h": 3600}
+        try:
+            per_s = units[period] if period in units else int(period) if sep else 60
+            rate = cls(int(count), per_s)
+        except ValueError as e:
+            raise ValueError(f"{text!r} is not a rate such as 30/60 or 30/minute") from e
+        if rate.count < 0 or rate.per_s <= 0:
+            raise ValueError(f"{text!r} is not a rate such as 30/60 or 30/minute")
+        return rate
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.per_s}s" if self.count else "unlimited"
+
+
+def _rate(env: Mapping[str, str], name: str, default: Rate) -> Rate:
+    raw = env.get(ENV_PREFIX + name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return Rate.parse(raw)
+    except ValueError as e:
+        raise SettingsError(f"{ENV_PREFIX}{name}: {e}") from e
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(ENV_PREFIX + name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError as e:
+        raise SettingsError(f"{ENV_PREFIX}{name}={raw!r} is not a whole number") from e
+    if value < 0:
+        raise SettingsError(f"{ENV_PREFIX}{name}={raw!r} must not be negative")
+    return value
+
+
 def _text(env: Mapping[str, str], name: str) -> str | None:
     raw = env.get(ENV_PREFIX + name)
     return raw.strip() if raw and raw.strip() else None
@@ -56,10 +107,18 @@ class Settings:
     skill_name: str = "Acme Home"
     nlu_model_path: Path | None = None
     progressive_response_after_s: float = 1.5
-    # The developer simulator page; a retailer may switch it off on a public deployment.
-    simulator_enabled: bool = True
-    # Signs web-chat ids; generated into data_dir when unset.
+    # The developer simulator page: it plays any shopper without a signature, so it is served
+    # only when asked for (`make run` does); never on a public deployment.
+    simulator_enabled: bool = False
+    # Signs web-chat tokens (comma-separated keys, newest first); generated into data_dir if unset.
     secret_key: str | None = None
+    # Public endpoints (web chat, events): per shopper, and per client address.
+    rate_per_shopper: Rate = Rate(30, 60)
+    rate_per_address: Rate = Rate(120, 60)
+    # A conversation holds at most this many open handoff tickets; 0: no limit.
+    open_tickets_per_conversation: int = 1
+    # Proxies in front that append X-Forwarded-For (0: use the peer address as it is).
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -78,7 +137,11 @@ class Settings:
             nlu_model_path=Path(model) if model else None,
             progressive_response_after_s=_float(source, "PROGRESSIVE_AFTER_S", 1.5),
             secret_key=_text(source, "SECRET_KEY"),
-            simulator_enabled=_flag(source, "SIMULATOR", True),
+            simulator_enabled=_flag(source, "SIMULATOR", False),
+            rate_per_shopper=_rate(source, "RATE_PER_SHOPPER", Rate(30, 60)),
+            rate_per_address=_rate(source, "RATE_PER_ADDRESS", Rate(120, 60)),
+            open_tickets_per_conversation=_count(source, "OPEN_TICKETS_PER_CONVERSATION", 1),
+            trusted_proxies=_count(source, "TRUSTED_PROXIES", 0),
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -97,7 +97,11 @@ def unverified_app(settings: Any, demo_catalog: Any, nlp: Any) -> Iterator[Flask
     from skill.bootstrap import build
     from skill.web import create_app
 
-    wired = build(settings.with_overrides(dev_unverified=True), catalog=demo_catalog, parser=nlp)
+    wired = build(
+        settings.with_overrides(dev_unverified=True, simulator_enabled=True),
+        catalog=demo_catalog,
+        parser=nlp,
+    )
     yield create_app(application=wired)
     wired.close()
 

@@ -13,16 +13,29 @@ from skill.store.sqlite import SqliteDatabase, now_iso
 class SqliteTicketDesk:
     """Opens tickets carrying the whole conversation, so the agent never asks again."""
 
-    def __init__(self, db: SqliteDatabase) -> None:
+    def __init__(self, db: SqliteDatabase, *, max_open_per_conversation: int = 1) -> None:
         self._db = db
+        self._max_open = max_open_per_conversation
 
     def open_ticket(self, request: HandoffRequest) -> str:
+        """A new ticket, or the newest open one once the conversation holds its limit of them."""
         ticket_id = "T-" + uuid.uuid4().hex[:10].upper()
         payload = {
             "transcript": [dict(t) for t in request.transcript],
             "context": dict(request.context),
         }
         with self._db.cursor() as cur:
+            if self._max_open > 0:
+                open_ids = [
+                    row[0]
+                    for row in cur.execute(
+                        "SELECT ticket_id FROM tickets WHERE conversation_id = ? "
+                        "AND status = 'open' ORDER BY created_at DESC",
+                        (request.conversation_id,),
+                    )
+                ]
+                if len(open_ids) >= self._max_open:
+                    return str(open_ids[0])
             cur.execute(
                 "INSERT INTO tickets VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
                 (
@@ -47,7 +60,7 @@ class SqliteTicketDesk:
             sql += " WHERE status = ?"
             params = (status,)
         sql += " ORDER BY created_at DESC LIMIT ?"
-        with self._db.cursor() as cur:
+        with self._db.reading() as cur:
             rows = cur.execute(sql, (*params, limit)).fetchall()
         out = []
         for row in rows:

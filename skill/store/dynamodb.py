@@ -20,6 +20,8 @@ from skill.store.sqlite import now_iso
 
 TABLE_KINDS = ("profiles", "state", "tickets", "events")
 CONVERSATION_TTL_S = 7 * 24 * 3600
+RATE_KEY_PREFIX = "rate#"
+OPEN_MARKER_PREFIX = "open#"
 
 
 def parse_dynamodb_url(url: str) -> dict[str, str]:
@@ -47,21 +49,70 @@ class DynamoTables:
     def __getitem__(self, kind: str) -> Any:
         return self._tables[kind]
 
-    def create_missing(self) -> None:
-        """Create the tables (on-demand billing) where absent: for local stacks and tests."""
+    @property
+    def names(self) -> list[str]:
+        return [self.prefix + kind for kind in TABLE_KINDS]
+
+    def missing(self) -> list[str]:
+        """The names of this stack's tables that do not exist (or are not yet active)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         client = self.resource.meta.client
-        existing = set(client.list_tables().get("TableNames", []))
+        absent = []
+        for name in self.names:
+            try:
+                status = client.describe_table(TableName=name)["Table"].get("TableStatus")
+            except ClientError as e:
+                if e.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                    absent.append(name)
+                    continue
+                raise StateStoreError(f"DynamoDB cannot be read: {e}") from e
+            except BotoCoreError as e:
+                raise StateStoreError(f"DynamoDB cannot be reached: {e}") from e
+            if status not in (None, "ACTIVE", "UPDATING"):
+                absent.append(f"{name} ({status.lower()})")
+        return absent
+
+    def problems(self) -> list[str]:
+        """What stops this store from serving, for start-up and /healthz; empty when fine."""
+        try:
+            absent = self.missing()
+        except StateStoreError as e:
+            return [str(e)]
+        if absent:
+            return [
+                f"missing DynamoDB tables: {', '.join(absent)} "
+                "(create them with `ambient-shop state init` or the SAM template)"
+            ]
+        return []
+
+    def create_missing(self) -> list[str]:
+        """Create the tables (on-demand billing, TTL on `expires_at`) where absent; their names."""
+        client = self.resource.meta.client
+        existing = set(_call("table list", client.list_tables).get("TableNames", []))
+        created = []
         for kind in TABLE_KINDS:
             name = self.prefix + kind
             if name in existing:
                 continue
-            client.create_table(
+            _call(
+                "table create",
+                client.create_table,
                 TableName=name,
                 KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                 AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
                 BillingMode="PAY_PER_REQUEST",
             )
             client.get_waiter("table_exists").wait(TableName=name)
+            if kind == "state":
+                _call(
+                    "table TTL",
+                    client.update_time_to_live,
+                    TableName=name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
+                )
+            created.append(name)
+        return created
 
 
 def _call(what: str, operation: Any, **kwargs: Any) -> Any:
@@ -124,12 +175,41 @@ class DynamoConversationStore:
         self._docs.put(conversation_id, state)
 
 
-class DynamoTicketDesk:
+class DynamoHitCounter:
+    """Rate-limit counters as items in the state table, expired by its TTL."""
+
     def __init__(self, tables: DynamoTables) -> None:
+        self._table = tables["state"]
+
+    def hit(self, key: str, *, expires_at: float) -> int:
+        answer = _call(
+            "rate count",
+            self._table.update_item,
+            Key={"id": RATE_KEY_PREFIX + key},
+            UpdateExpression="ADD hits :one SET expires_at = if_not_exists(expires_at, :exp)",
+            ExpressionAttributeValues={":one": 1, ":exp": int(expires_at)},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(answer.get("Attributes", {}).get("hits", 1))
+
+
+class DynamoTicketDesk:
+    """Tickets keyed by id; a marker item per conversation holds its open ticket.
+
+    The marker is written with a condition, so two turns racing in one conversation (or two
+    Lambda instances) open one ticket between them, not two.
+    """
+
+    def __init__(self, tables: DynamoTables, *, max_open_per_conversation: int = 1) -> None:
         self._table = tables["tickets"]
+        self._max_open = max_open_per_conversation
 
     def open_ticket(self, request: HandoffRequest) -> str:
         ticket_id = "T-" + uuid.uuid4().hex[:10].upper()
+        if self._max_open > 0:
+            existing = self._claim(request.conversation_id, ticket_id)
+            if existing is not None:
+                return existing
         payload = {
             "transcript": [dict(t) for t in request.transcript],
             "context": dict(request.context),
@@ -151,10 +231,48 @@ class DynamoTicketDesk:
         )
         return ticket_id
 
+    def _claim(self, conversation_id: str, ticket_id: str) -> str | None:
+        """Record `ticket_id` as the conversation's open ticket, or return the one already open.
+
+        At most one open ticket per conversation: a DynamoDB item per conversation cannot hold
+        a count atomically with the ticket, and one is what shoppers and agents need.
+        """
+        from botocore.exceptions import ClientError
+
+        marker = {"id": OPEN_MARKER_PREFIX + conversation_id}
+        for _ in range(3):
+            try:
+                self._table.put_item(
+                    Item={**marker, "ticket_id": ticket_id, "created_at": now_iso()},
+                    ConditionExpression="attribute_not_exists(id)",
+                )
+                return None
+            except ClientError as e:
+                if e.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise StateStoreError(f"DynamoDB ticket write failed: {e}") from e
+            held = _call("ticket read", self._table.get_item, Key=marker).get("Item") or {}
+            open_id = str(held.get("ticket_id", ""))
+            ticket = _call("ticket read", self._table.get_item, Key={"id": open_id}).get("Item")
+            if ticket is not None and ticket.get("status") == "open":
+                return open_id
+            # The marked ticket was closed: free the marker (if still that one) and claim again.
+            try:
+                self._table.delete_item(
+                    Key=marker,
+                    ConditionExpression="ticket_id = :held",
+                    ExpressionAttributeValues={":held": open_id},
+                )
+            except ClientError as e:
+                if e.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise StateStoreError(f"DynamoDB ticket write failed: {e}") from e
+        raise StateStoreError("could not record the conversation's open ticket")
+
     def tickets(self, *, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         items = _call("ticket scan", self._table.scan).get("Items", [])
         out = []
         for item in items:
+            if str(item.get("id", "")).startswith(OPEN_MARKER_PREFIX):
+                continue
             if status is not None and item.get("status") != status:
                 continue
             ticket = {k: v for k, v in item.items() if k not in ("id", "payload")}

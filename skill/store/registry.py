@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.core.ports import ConversationStore, HandoffDesk, OrderService, ShopperStore
-from skill.errors import SettingsError
+from skill.errors import SettingsError, StateStoreError
 
 
 @dataclass
@@ -21,10 +21,15 @@ class StateBackend:
     desk: HandoffDesk
     outbox: Any
     orders: OrderService
+    # Shared request counters for rate limits (skill/channels/limits.py).
+    counter: Any = None
+    # Names what is missing or unreachable; empty when the store can serve (start-up, /healthz).
+    problems: Callable[[], list[str]] = lambda: []
     closers: list[Any] = field(default_factory=list)
 
 
-StateFactory = Callable[[str, Path], StateBackend]
+# (url, data_dir, *, open_tickets_per_conversation) -> StateBackend
+StateFactory = Callable[..., StateBackend]
 _FACTORIES: dict[str, StateFactory] = {}
 _SCHEMES: dict[str, str] = {}
 
@@ -41,30 +46,41 @@ def register(name: str, *, scheme: str) -> Callable[[StateFactory], StateFactory
 
 
 @register("sqlite.v1", scheme="sqlite")
-def _sqlite(url: str, data_dir: Path) -> StateBackend:
+def _sqlite(url: str, data_dir: Path, *, open_tickets_per_conversation: int = 1) -> StateBackend:
     from skill.desk.tickets import SqliteTicketDesk
     from skill.store.demo_orders import DemoOrderService
     from skill.store.sqlite import (
         SqliteConversationStore,
         SqliteDatabase,
+        SqliteHitCounter,
         SqliteOutbox,
         SqliteShopperStore,
     )
 
     database = SqliteDatabase.from_url(url)
+
+    def problems() -> list[str]:
+        try:
+            database.check()
+        except StateStoreError as e:
+            return [str(e)]
+        return []
+
     return StateBackend(
         name="sqlite.v1",
         shoppers=SqliteShopperStore(database),
         conversations=SqliteConversationStore(database),
-        desk=SqliteTicketDesk(database),
+        desk=SqliteTicketDesk(database, max_open_per_conversation=open_tickets_per_conversation),
         outbox=SqliteOutbox(database),
         orders=DemoOrderService(database),
+        counter=SqliteHitCounter(database),
+        problems=problems,
         closers=[database],
     )
 
 
 @register("dynamodb.v1", scheme="dynamodb")
-def _dynamodb(url: str, data_dir: Path) -> StateBackend:
+def _dynamodb(url: str, data_dir: Path, *, open_tickets_per_conversation: int = 1) -> StateBackend:
     try:
         import boto3
     except ImportError as e:
@@ -72,6 +88,7 @@ def _dynamodb(url: str, data_dir: Path) -> StateBackend:
     from skill.store.demo_orders import DemoOrderService
     from skill.store.dynamodb import (
         DynamoConversationStore,
+        DynamoHitCounter,
         DynamoOutbox,
         DynamoShopperStore,
         DynamoTables,
@@ -91,18 +108,22 @@ def _dynamodb(url: str, data_dir: Path) -> StateBackend:
         name="dynamodb.v1",
         shoppers=DynamoShopperStore(tables),
         conversations=DynamoConversationStore(tables),
-        desk=DynamoTicketDesk(tables),
+        desk=DynamoTicketDesk(tables, max_open_per_conversation=open_tickets_per_conversation),
         outbox=DynamoOutbox(tables),
         orders=DemoOrderService(orders_db),
+        counter=DynamoHitCounter(tables),
+        problems=tables.problems,
         closers=[orders_db],
     )
 
 
-def open_state(url: str, *, data_dir: Path) -> StateBackend:
+def open_state(url: str, *, data_dir: Path, open_tickets_per_conversation: int = 1) -> StateBackend:
     scheme = url.partition("://")[0].lower()
     name = _SCHEMES.get(scheme)
     if name is None:
         raise SettingsError(
             f"unknown state URL scheme {scheme!r} in {url!r} (known: {', '.join(sorted(_SCHEMES))})"
         )
-    return _FACTORIES[name](url, data_dir)
+    return _FACTORIES[name](
+        url, data_dir, open_tickets_per_conversation=open_tickets_per_conversation
+    )

@@ -307,13 +307,23 @@ def test_verified_chain_is_cached_per_url(authority):
     assert fetched == [authority.chain_url]
 
 
-def test_failed_chain_is_not_cached(authority):
+def test_failed_chain_is_remembered_for_a_while_then_tried_again(authority):
+    from skill.alexa.verification import FAILURE_TTL_S
+
     answers = [b"garbage", authority.chain_pem()]
+    ticks = [0.0]
     verifier = authority.verifier(
-        skill_id=SKILL_ID, clock=fixed_clock(), fetch_chain=lambda url: answers.pop(0)
+        skill_id=SKILL_ID,
+        clock=fixed_clock(),
+        fetch_chain=lambda url: answers.pop(0),
+        monotonic=lambda: ticks[-1],
     )
     body = signed_body()
-    rejected(verifier, authority.sign(body), body)
+    assert "PEM" in rejected(verifier, authority.sign(body), body)
+    ticks.append(FAILURE_TTL_S / 2)
+    assert "PEM" in rejected(verifier, authority.sign(body), body)
+    assert len(answers) == 2 - 1, "the failure was answered from the cache, not a download"
+    ticks.append(FAILURE_TTL_S + 1)
     assert verifier.verify(headers=authority.sign(body), body=body)["version"] == "1.0"
     assert answers == []
 
