@@ -127,3 +127,26 @@ def open_state(url: str, *, data_dir: Path, open_tickets_per_conversation: int =
     return _FACTORIES[name](
         url, data_dir, open_tickets_per_conversation=open_tickets_per_conversation
     )
+
+
+def init_state(url: str, *, data_dir: Path) -> list[str]:
+    """Create the store's tables where absent; lines saying what was done, for the CLI."""
+    scheme = url.partition("://")[0].lower()
+    if scheme == "dynamodb":
+        import boto3
+
+        from skill.store.dynamodb import DynamoTables, parse_dynamodb_url
+
+        options = parse_dynamodb_url(url)
+        resource = boto3.resource(
+            "dynamodb", region_name=options["region"], endpoint_url=options.get("endpoint_url")
+        )
+        tables = DynamoTables(resource, table_prefix=options["table_prefix"])
+        created = tables.create_missing()
+        kept = [name for name in tables.names if name not in created]
+        return [f"created {name}" for name in created] + [f"exists  {name}" for name in kept]
+    # SQLite (and any store that creates its schema on open) is ready once opened.
+    state = open_state(url, data_dir=data_dir)
+    for resource in state.closers:
+        resource.close()
+    return [f"{state.name}: ready at {url}"]
