@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from datetime import UTC
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TextIO
@@ -90,8 +91,9 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     search.add_argument("--color")
     search.add_argument("--material")
     search.add_argument("--pattern")
-    search.add_argument("--size")
+    search.add_argument("--size", help="a size inside the product's size list: L, large, 9.5")
     search.add_argument("--brand")
+    search.add_argument("--audience", help="men, women, kids or unisex")
     search.add_argument("--min-price")
     search.add_argument("--max-price")
     search.add_argument("--in-stock", action="store_true")
@@ -110,6 +112,14 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     seen.add_argument("--json", action="store_true")
     add_catalog_argument(seen)
     seen.set_defaults(run=_seen_on)
+
+    stores = commands.add_parser("stores", help="the stores, their phones and opening hours")
+    stores.add_argument("--json", action="store_true")
+    stores.add_argument(
+        "--at", metavar="TIME", help="say whether each is open at this ISO time (default: now)"
+    )
+    add_catalog_argument(stores)
+    stores.set_defaults(run=_stores)
 
     stats = commands.add_parser("stats", help="what the catalog holds")
     stats.add_argument("--json", action="store_true")
@@ -272,6 +282,7 @@ def _search(args: argparse.Namespace) -> int:
             pattern=args.pattern,
             size=args.size,
             brand=args.brand,
+            audience=args.audience,
             min_price=_decimal(args.min_price, "--min-price"),
             max_price=_decimal(args.max_price, "--max-price"),
             in_stock_only=args.in_stock,
@@ -339,6 +350,47 @@ def _seen_on(args: argparse.Namespace) -> int:
         print(f"exact:   {found.exact.title} — {_price_text(found.exact)}  [{found.exact.id}]")
     for product in found.similar:
         print(f"similar: {product.title} — {_price_text(product)}  [{product.id}]")
+    return 0
+
+
+def _stores(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    try:
+        at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+    except ValueError as e:
+        raise CatalogConfigError(f"--at {args.at!r} is not an ISO date and time") from e
+    catalog = open_from_args(args)
+    try:
+        stores = catalog.stores()
+    finally:
+        catalog.close()
+    if args.json:
+        body = [
+            {
+                "code": s.code,
+                "name": s.name,
+                "address": s.address,
+                "city": s.city,
+                "neighborhood": s.neighborhood,
+                "phone": s.phone,
+                "timezone": s.timezone,
+                "hours": s.hours.text,
+                "open": s.is_open(at),
+                "today": s.hours_summary(at),
+            }
+            for s in stores
+        ]
+        print(json.dumps(body, indent=2, ensure_ascii=False))
+        return 0
+    if not stores:
+        print("no stores")
+    for s in stores:
+        where = ", ".join(part for part in (s.address, s.neighborhood, s.city) if part)
+        print(f"{s.code}  {s.name}  ({where})  {s.phone}".rstrip())
+        print(f"    {s.hours.text or 'hours not known'}  {s.timezone}".rstrip())
+        if s.hours.known:
+            print(f"    {s.hours_summary(at)}")
     return 0
 
 

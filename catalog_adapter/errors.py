@@ -1,8 +1,6 @@
-"""The root of the project's exception tree; the innermost package owns it so every layer can."""
+"""The catalog's errors, under the project's one root so every edge catches them alike."""
 
-
-class AmbientShopError(Exception):
-    """Base of every error the project raises on purpose."""
+from ambient_shop.errors import AmbientShopError
 
 
 class CatalogUnavailable(AmbientShopError):
@@ -15,3 +13,6 @@ class FeedError(AmbientShopError):
 
 class CatalogConfigError(AmbientShopError):
     """A catalog URL or mapping setting is malformed or names an unknown implementation."""
+
+
+__all__ = ["AmbientShopError", "CatalogConfigError", "CatalogUnavailable", "FeedError"]

@@ -23,15 +23,19 @@ from pathlib import Path
 from typing import Literal
 
 from catalog_adapter.errors import FeedError
+from catalog_adapter.hours import HoursError, OpeningHours
 from catalog_adapter.sqlite_index import (
     FORMAT,
     INDEXES,
     PRODUCT_COLUMNS,
     SCHEMA,
     STOCK_TIER,
+    STORE_COLUMNS,
     audience_words,
+    table_columns,
     write_vocabulary,
 )
+from catalog_adapter.stores import known_timezone
 from catalog_adapter.synonyms import Group, read_groups
 
 Progress = Callable[[int, int | None], None]
@@ -684,6 +688,21 @@ def _import_stores(build: _Build, path: Path) -> None:
             build.errors.reject(table.name, line, f"duplicate store_code {code!r}")
             continue
         codes.add(code)
+        zone = (row.get("timezone") or "").strip()
+        if zone and not known_timezone(zone):
+            build.errors.warn(
+                table.name,
+                line,
+                f"store {code!r}: timezone {zone!r} is not an IANA time zone "
+                "(e.g. America/Los_Angeles); left out",
+            )
+            zone = ""
+        hours = " ".join((row.get("hours") or "").split())
+        try:
+            OpeningHours.parse(hours)
+        except HoursError as e:
+            build.errors.warn(table.name, line, f"store {code!r}: hours left out: {e}")
+            hours = ""
         rows.append(
             (
                 code,
@@ -691,9 +710,13 @@ def _import_stores(build: _Build, path: Path) -> None:
                 (row.get("address") or "").strip(),
                 (row.get("city") or "").strip(),
                 (row.get("neighborhood") or "").strip(),
+                (row.get("phone") or "").strip(),
+                zone,
+                hours,
             )
         )
-    build.db.executemany("INSERT INTO stores VALUES (?, ?, ?, ?, ?)", rows)
+    marks = ", ".join("?" * len(STORE_COLUMNS))
+    build.db.executemany(f"INSERT INTO stores ({', '.join(STORE_COLUMNS)}) VALUES ({marks})", rows)
     build.store_codes = codes
 
 
@@ -764,7 +787,7 @@ def _import_inventory(build: _Build, path: Path) -> int:
     if new_stores:
         # No stores file: the codes themselves become the stores, named after their code.
         build.db.executemany(
-            "INSERT OR IGNORE INTO stores VALUES (?, ?, '', '', '')",
+            "INSERT OR IGNORE INTO stores (store_code, name) VALUES (?, ?)",
             [(code, code) for code in new_stores],
         )
     return len(seen)
@@ -998,7 +1021,10 @@ def _compare_and_carry(
         )
         if carry_stores:
             # Old names win over the code-named stores an inventory feed alone creates.
-            db.execute("INSERT OR REPLACE INTO stores SELECT * FROM old.stores")
+            # Catalogs from before phone, timezone and hours carry what they have.
+            old_columns = set(table_columns(db, "old.stores"))
+            kept = ", ".join(c for c in STORE_COLUMNS if c in old_columns)
+            db.execute(f"INSERT OR REPLACE INTO stores ({kept}) SELECT {kept} FROM old.stores")
         if carry_inventory:
             db.execute(
                 "INSERT INTO inventory SELECT * FROM old.inventory i "

@@ -9,6 +9,7 @@ from catalog_adapter.models import (
     Product,
     ProductQuery,
     SeenOnResult,
+    Store,
     StoreAvailability,
 )
 
@@ -39,6 +40,18 @@ class Catalog(Protocol):
         product_type: str | None = None,
         limit: int = 3,
     ) -> SeenOnResult: ...
+
+    def variants(self, product_id: str) -> list[Product]:
+        """The product and the other live products of its item group (sizes, colours), it first;
+        [product] when it has no group, [] for an unknown id."""
+        ...
+
+    def stores(self) -> list[Store]: ...
+
+    def store(self, spoken: str) -> Store | None:
+        """The store a shopper names (code, name, neighbourhood; misspellings tolerated);
+        None when none, or several equally, fit."""
+        ...
 
     def vocabulary(self) -> dict[str, list[str]]:
         """Names the parser's gazetteers load: brands, product_types, people, media, colors..."""

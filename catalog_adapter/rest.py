@@ -28,7 +28,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, get_args
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
+from catalog_adapter.attributes import audience, fits_audience, has_size
 from catalog_adapter.errors import CatalogConfigError, CatalogUnavailable
+from catalog_adapter.hours import HoursError, OpeningHours, opening_hours
 from catalog_adapter.models import (
     Appearance,
     Availability,
@@ -37,10 +39,12 @@ from catalog_adapter.models import (
     Product,
     ProductQuery,
     SeenOnResult,
+    Store,
     StoreAvailability,
 )
 from catalog_adapter.registry import register
 from catalog_adapter.resilience import CircuitBreaker, RetryPolicy
+from catalog_adapter.stores import known_timezone, one_store
 
 if TYPE_CHECKING:
     # requests is imported on first use: opening the embedded catalog should not pay for it.
@@ -75,26 +79,31 @@ _AVAILABILITY_ALIASES = {
 # Query placeholders a search template may use.
 SEARCH_PLACEHOLDERS = frozenset(
     """
-    text keywords product_type color material pattern size brand min_price max_price
+    text keywords product_type color material pattern size brand audience min_price max_price
     in_stock_only store limit
     """.split()
 )
 PRODUCT_FIELDS = tuple(
     """
     id title price currency sale_price availability description link image_link brand gtin
-    color size material pattern product_type gender item_group_id rating
+    color size material pattern product_type gender age_group item_group_id rating
     """.split()
 )
 TEXT_FIELDS = tuple(
     """
     description link image_link brand gtin color size material pattern product_type gender
-    item_group_id
+    age_group item_group_id
     """.split()
 )
 STORE_FIELDS = tuple(
     """
     store_code store_name product_id quantity availability price currency pickup_method
     pickup_sla
+    """.split()
+)
+STORE_INFO_FIELDS = tuple(
+    """
+    store_code name address city neighborhood phone timezone hours
     """.split()
 )
 APPEARANCE_FIELDS = tuple(
@@ -233,6 +242,8 @@ class RestMapping:
     availability: Endpoint | None = None
     appearances: Endpoint | None = None
     vocabulary: Endpoint | None = None
+    stores: Endpoint | None = None
+    variants: Endpoint | None = None
     name: str = "retailer API"
     headers: Mapping[str, str] = field(default_factory=dict)
     currency: str = "USD"
@@ -298,6 +309,23 @@ class RestMapping:
                 )
         if raw.get("vocabulary") is not None:
             vocabulary = _endpoint("vocabulary", raw["vocabulary"], None, {}, frozenset())
+        stores = variants = None
+        if raw.get("stores") is not None:
+            stores = _endpoint("stores", raw["stores"], STORE_INFO_FIELDS, {}, frozenset())
+            if stores.items is None or "store_code" not in stores.fields:
+                raise CatalogConfigError(
+                    "REST mapping 'stores' needs 'items' and a 'store_code' field"
+                )
+        if raw.get("variants") is not None:
+            variants = _endpoint(
+                "variants",
+                raw["variants"],
+                PRODUCT_FIELDS,
+                product_fields,
+                frozenset({"id", "item_group_id"}),
+            )
+            if variants.items is None:
+                raise CatalogConfigError("REST mapping 'variants' needs 'items'")
         values = _object(raw.get("values", {}), "values")
         timeouts = _object(raw.get("timeouts", {}), "timeouts")
         retries = _object(raw.get("retries", {}), "retries")
@@ -315,6 +343,8 @@ class RestMapping:
             availability=availability,
             appearances=appearances,
             vocabulary=vocabulary,
+            stores=stores,
+            variants=variants,
             name=str(raw.get("name") or "retailer API"),
             headers={
                 str(k): _expand_env(str(v), env, f"headers.{k}")
@@ -618,6 +648,7 @@ class RestCatalog:
         self.max_response_bytes = max_response_bytes
         self.vocabulary_ttl = vocabulary_ttl
         self._vocabulary: tuple[float, dict[str, list[str]]] | None = None
+        self._stores: tuple[float, list[Store]] | None = None
         self._lock = threading.Lock()
 
     # -- the port -----------------------------------------------------------------------------
@@ -759,6 +790,53 @@ class RestCatalog:
             self._vocabulary = (self._clock(), names)
         return {k: list(v) for k, v in names.items()}
 
+    def variants(self, product_id: str) -> list[Product]:
+        """The product first, then the rest of its group from the `variants` endpoint."""
+        product = self.get(product_id)
+        if product is None:
+            return []
+        endpoint = self.mapping.variants
+        if endpoint is None or not product.item_group_id:
+            return [product]
+        values = {"id": product_id, "item_group_id": product.item_group_id}
+        doc = self._call(endpoint, values, missing_is_none=True)
+        if doc is None:
+            return [product]
+        others = [
+            p
+            for p in self._products(endpoint, doc)
+            if p.id != product.id and p.item_group_id in ("", product.item_group_id)
+        ]
+        return [product, *dict((p.id, p) for p in others).values()]
+
+    def stores(self) -> list[Store]:
+        """The retailer's stores from the `stores` endpoint (cached like the vocabulary)."""
+        endpoint = self.mapping.stores
+        if endpoint is None:
+            return []
+        with self._lock:
+            cached = self._stores
+        if cached is not None and self._clock() - cached[0] < self.vocabulary_ttl:
+            return list(cached[1])
+        try:
+            doc = self._call(endpoint, {})
+        except CatalogUnavailable:
+            if cached is not None:
+                return list(cached[1])
+            raise
+        found: list[Store] = []
+        for node in self._items(endpoint, doc):
+            try:
+                found.append(self._store_info(endpoint, node))
+            except MappingError as e:
+                log.warning("%s stores: skipping a store: %s", self.mapping.name, e)
+        with self._lock:
+            self._stores = (self._clock(), found)
+        return list(found)
+
+    def store(self, spoken: str) -> Store | None:
+        return one_store(self.stores(), spoken)
+
     def close(self) -> None:
         if self._own_session:
             self.session.close()
@@ -891,6 +969,34 @@ class RestCatalog:
             price=price,
             pickup_method=_text(raw.get("pickup_method", _MISSING), "pickup_method"),
             pickup_sla=_text(raw.get("pickup_sla", _MISSING), "pickup_sla"),
+        )
+
+    def _store_info(self, endpoint: Endpoint, node: Any) -> Store:
+        if not isinstance(node, dict):
+            raise MappingError(f"a store should be an object, got {type(node).__name__}")
+        raw = {name: path.first(node) for name, path in endpoint.fields.items()}
+        values = {name: _text(raw.get(name, _MISSING), name) for name in STORE_INFO_FIELDS[:-1]}
+        code = values["store_code"]
+        if not code:
+            raise MappingError("store_code is missing")
+        zone = values["timezone"]
+        if zone and not known_timezone(zone):
+            log.warning("%s store %r: unknown timezone %r", self.mapping.name, code, zone)
+            zone = ""
+        try:
+            hours = opening_hours(raw.get("hours", _MISSING))
+        except HoursError as e:
+            log.warning("%s store %r: hours left out: %s", self.mapping.name, code, e)
+            hours = OpeningHours()
+        return Store(
+            code=code,
+            name=values["name"] or code,
+            address=values["address"],
+            city=values["city"],
+            neighborhood=values["neighborhood"],
+            phone=values["phone"],
+            timezone=zone,
+            hours=hours,
         )
 
     def _appearance(self, endpoint: Endpoint, node: Any) -> Appearance:
@@ -1119,7 +1225,13 @@ def _within(product: Product, query: ProductQuery) -> bool:
         return False
     if query.max_price is not None and price > query.max_price:
         return False
-    return not (query.in_stock_only and product.availability not in IN_STOCK)
+    if query.in_stock_only and product.availability not in IN_STOCK:
+        return False
+    # A size or audience the product states must fit; one it leaves out is not held against it.
+    if query.size and product.size and not has_size(product.size, query.size):
+        return False
+    who = audience(query.audience) if query.audience else None
+    return who is None or fits_audience(who, product.gender, product.age_group)
 
 
 def _search_values(query: ProductQuery) -> dict[str, Any]:
@@ -1142,6 +1254,7 @@ def _search_values(query: ProductQuery) -> dict[str, Any]:
         "pattern": query.pattern,
         "size": query.size,
         "brand": query.brand,
+        "audience": query.audience,
         "min_price": query.min_price,
         "max_price": query.max_price,
         "in_stock_only": query.in_stock_only or None,

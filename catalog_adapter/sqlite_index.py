@@ -18,13 +18,16 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
 from rapidfuzz import fuzz, process
 
+from catalog_adapter.attributes import KIDS_AGE_GROUPS, audience, size_key, size_list
 from catalog_adapter.errors import CatalogConfigError, CatalogUnavailable
+from catalog_adapter.hours import HoursError, OpeningHours
 from catalog_adapter.models import (
     Appearance,
     Availability,
@@ -32,9 +35,11 @@ from catalog_adapter.models import (
     Product,
     ProductQuery,
     SeenOnResult,
+    Store,
     StoreAvailability,
 )
 from catalog_adapter.registry import register
+from catalog_adapter.stores import NAME_MATCH, matching_stores, one_store
 from catalog_adapter.synonyms import Group, Phrase, Synonyms, light_stem, tokenize
 
 FORMAT = "ambient-shop-catalog/1"
@@ -150,7 +155,9 @@ CREATE VIRTUAL TABLE products_head USING fts5(
 );
 CREATE TABLE stores (
     store_code TEXT PRIMARY KEY, name TEXT NOT NULL, address TEXT NOT NULL DEFAULT '',
-    city TEXT NOT NULL DEFAULT '', neighborhood TEXT NOT NULL DEFAULT ''
+    city TEXT NOT NULL DEFAULT '', neighborhood TEXT NOT NULL DEFAULT '',
+    phone TEXT NOT NULL DEFAULT '', timezone TEXT NOT NULL DEFAULT '',
+    hours TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE inventory (
     product_id TEXT NOT NULL, store_code TEXT NOT NULL, quantity INTEGER NOT NULL,
@@ -173,7 +180,19 @@ CREATE UNIQUE INDEX products_id ON products (id);
 CREATE UNIQUE INDEX retired_products_id ON retired_products (id);
 CREATE INDEX inventory_store ON inventory (store_code, product_id);
 CREATE INDEX appearances_product ON appearances (product_id);
+CREATE INDEX products_group ON products (item_group_id) WHERE item_group_id != '';
 """
+# The stores table's columns; catalogs built before phone, timezone and hours lack the last three.
+STORE_COLUMNS = (
+    "store_code",
+    "name",
+    "address",
+    "city",
+    "neighborhood",
+    "phone",
+    "timezone",
+    "hours",
+)
 VOCABULARY_KINDS = (
     "brands",
     "product_types",
@@ -191,18 +210,6 @@ STOPWORDS = frozenset(
     please show some that the this to want with would you your find looking look like something
     anything thing things stuff item items one ones got""".split()
 )
-SIZE_ALIASES = {
-    "extra small": "xs",
-    "x small": "xs",
-    "small": "s",
-    "medium": "m",
-    "large": "l",
-    "extra large": "xl",
-    "x large": "xl",
-    "xx large": "xxl",
-    "extra extra large": "xxl",
-    "2xl": "xxl",
-}
 AVAILABILITY_SCORE = {
     "in_stock": 1.0,
     "limited_availability": 0.8,
@@ -216,8 +223,6 @@ _PLURAL_NOUNS = frozenset(
     "pants jeans trousers shorts leggings chinos shoes sneakers boots loafers glasses".split()
 )
 _IRREGULAR = {"scarves": "scarf", "shelves": "shelf", "knives": "knife"}
-# Fuzzy score (0-100) a spoken name needs to count as a catalog name.
-NAME_MATCH = 80
 # Letters a word needs before a head noun to count as a compound of it ("arm" + "chair").
 MIN_MODIFIER = 3
 # How closely a product matches a word: as said (or respelt), a synonym, or only tolerantly
@@ -333,12 +338,48 @@ def path_from_url(url: str) -> Path:
     return Path(path)
 
 
-@dataclass(frozen=True, slots=True)
-class _Store:
-    code: str
-    name: str
-    city: str
-    neighborhood: str
+def table_columns(db: sqlite3.Connection, table: str) -> tuple[str, ...]:
+    """A table's columns as this file has them (older catalogs have fewer); "old.stores" works."""
+    schema, dot, name = table.rpartition(".")
+    pragma = f"PRAGMA {schema}.table_info({name})" if dot else f"PRAGMA table_info({name})"
+    return tuple(row[1] for row in db.execute(pragma))
+
+
+def read_stores(db: sqlite3.Connection) -> tuple[Store, ...]:
+    """Every store in the file, whichever columns its format version has."""
+    present = set(table_columns(db, "stores"))
+    columns = [c if c in present else "''" for c in STORE_COLUMNS]
+    stores = []
+    for code, name, address, city, neighborhood, phone, zone, hours in db.execute(
+        f"SELECT {', '.join(columns)} FROM stores ORDER BY rowid"
+    ):
+        try:
+            opening = OpeningHours.parse(hours)
+        except HoursError:
+            opening = OpeningHours()  # checked on import; a hand-edited file may still differ
+        stores.append(
+            Store(
+                code=code,
+                name=name,
+                address=address,
+                city=city,
+                neighborhood=neighborhood,
+                phone=phone,
+                timezone=zone,
+                hours=opening,
+            )
+        )
+    return tuple(stores)
+
+
+@lru_cache(maxsize=4096)
+def _size_keys(sizes: str) -> frozenset[str]:
+    return frozenset(size_key(s) for s in size_list(sizes))
+
+
+def _lists_size(sizes: str | None, key: str) -> bool:
+    """SQL function has_size(p.size, key): the product's size list holds that size."""
+    return bool(sizes) and key in _size_keys(sizes)
 
 
 class _Snapshot:
@@ -348,10 +389,7 @@ class _Snapshot:
         self.synonyms = Synonyms.builtin(extra=_stored_groups(db))
         meta = dict(db.execute("SELECT key, value FROM meta WHERE key = 'products'"))
         self.product_count = int(meta.get("products", "0"))
-        self.stores = tuple(
-            _Store(*row)
-            for row in db.execute("SELECT store_code, name, city, neighborhood FROM stores")
-        )
+        self.stores = read_stores(db)
         self.appearances = tuple(
             Appearance(
                 person=person,
@@ -481,6 +519,7 @@ class SqliteCatalog:
                 if old is not None:
                     return old, local.identity
                 raise CatalogUnavailable(f"cannot open catalog {self.path}: {e}") from e
+            db.create_function("has_size", 2, _lists_size, deterministic=True)
             with self._lock:
                 self._connections.append(db)
                 if old is not None:
@@ -506,6 +545,12 @@ class SqliteCatalog:
             return fn(db, self._snapshot(db, identity), *args, **kwargs)
         except sqlite3.Error as e:
             raise CatalogUnavailable(f"catalog {self.path} cannot answer: {e}") from e
+
+    def __enter__(self) -> SqliteCatalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         with self._lock:
@@ -542,7 +587,7 @@ class SqliteCatalog:
             material,
             pattern,
             gender,
-            _age,
+            age_group,
             _shipping,
             _audience,
         ) = row[:27]
@@ -566,6 +611,7 @@ class SqliteCatalog:
             pattern=pattern,
             product_type=product_type,
             gender=gender,
+            age_group=age_group,
             item_group_id=group,
         )
 
@@ -586,6 +632,24 @@ class SqliteCatalog:
             return None
         # Retired products stay readable for carts and order history, but cannot be bought.
         return _replace_availability(self._product(row, now), "out_of_stock")
+
+    def variants(self, product_id: str) -> list[Product]:
+        return self._run(self._variants, product_id)
+
+    def _variants(self, db: sqlite3.Connection, snap: _Snapshot, product_id: str) -> list[Product]:
+        """The product first, then the live products of its item group in feed order."""
+        product = self._get(db, snap, product_id)
+        if product is None:
+            return []
+        if not product.item_group_id:
+            return [product]
+        now = int(time.time())
+        rows = db.execute(
+            f"SELECT {_SELECT} FROM products p WHERE p.item_group_id = ? AND p.id != ? "
+            "ORDER BY p.rowid & 4294967295",
+            (product.item_group_id, product_id),
+        )
+        return [product, *(self._product(row, now) for row in rows)]
 
     def _get_many(self, db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Product]:
         if not ids:
@@ -704,12 +768,6 @@ class SqliteCatalog:
             if not brand:
                 return NOTHING
             parts.append(f"{{brand}} : {_quote(brand)}")
-        if query.size:
-            folded = " ".join(tokenize(query.size))
-            size = SIZE_ALIASES.get(folded, folded)
-            if not size:
-                return NOTHING
-            parts.append(f"{{size}} : {_quote(tuple(size.split()))}")
         return " AND ".join(parts) if parts else None
 
     def _filters(self, snap: _Snapshot, query: ProductQuery, params: dict[str, Any]) -> str | None:
@@ -721,6 +779,20 @@ class SqliteCatalog:
         if query.max_price is not None:
             where.append(f"{_CURRENT_PRICE} <= :max_cents")
             params["max_cents"] = int((Decimal(query.max_price) * 100).to_integral_value())
+        if query.size:
+            wanted = size_key(query.size)
+            if not wanted:
+                return None
+            where.append("has_size(p.size, :size)")
+            params["size"] = wanted
+        who = audience(query.audience) if query.audience else None
+        if who is not None:
+            genders = ", ".join(f"'{g}'" for g in sorted(who.genders))
+            kids = ", ".join(f"'{a}'" for a in sorted(KIDS_AGE_GROUPS))
+            where.append(
+                f"(p.gender = '' OR lower(p.gender) IN ({genders})) AND "
+                f"lower(p.age_group) {'' if who.kids else 'NOT '}IN ({kids})"
+            )
         if query.store:
             codes = self._resolve_stores(snap, query.store)
             if not codes:
@@ -965,31 +1037,13 @@ class SqliteCatalog:
 
     def _resolve_stores(self, snap: _Snapshot, store: str) -> list[str]:
         """Store codes a spoken store refers to: a code, a name, a neighbourhood or a city."""
-        wanted = store.strip().lower()
-        if not wanted:
-            return []
-        exact = [
-            s.code
-            for s in snap.stores
-            if wanted in (s.code.lower(), s.name.lower(), s.neighborhood.lower())
-        ]
-        if exact:
-            return exact
-        city = [s.code for s in snap.stores if s.city and wanted == s.city.lower()]
-        if city:
-            return city
-        scored = []
-        for s in snap.stores:
-            best = max(
-                fuzz.token_set_ratio(wanted, s.name.lower()),
-                fuzz.ratio(wanted, s.neighborhood.lower()) if s.neighborhood else 0,
-            )
-            if best >= NAME_MATCH:
-                scored.append((best, s.code))
-        if not scored:
-            return []
-        top = max(score for score, _ in scored)
-        return [code for score, code in scored if score == top]
+        return [s.code for s in matching_stores(snap.stores, store)]
+
+    def stores(self) -> list[Store]:
+        return self._run(lambda db, snap: list(snap.stores))
+
+    def store(self, spoken: str) -> Store | None:
+        return self._run(lambda db, snap: one_store(snap.stores, spoken))
 
     def availability(self, product_id: str, *, store: str | None = None) -> list[StoreAvailability]:
         return self._run(self._availability, product_id, store)

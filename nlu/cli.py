@@ -35,7 +35,7 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
         action="store_true",
         help="keep 15%% of templates out and write them to OUTPUT/heldout.jsonl",
     )
-    train.set_defaults(handler=_train, func=run)
+    train.set_defaults(handler=_train, run=run)
 
     parse = commands.add_parser("parse", help="one utterance a line in, one Parse JSON a line out")
     parse.add_argument("--model", type=Path, default=None)
@@ -45,7 +45,7 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
         default=None,
         help='JSON file of catalog names: {"brands": [...], "people": [...]}',
     )
-    parse.set_defaults(handler=_parse, func=run)
+    parse.set_defaults(handler=_parse, run=run)
 
     evaluate = commands.add_parser("eval", help="score the parser on JSONL evaluation files")
     evaluate.add_argument("files", nargs="+", type=Path)
@@ -54,7 +54,7 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     evaluate.add_argument(
         "--errors", type=int, default=0, help="also list this many misclassified rows per file"
     )
-    evaluate.set_defaults(handler=_eval, func=run)
+    evaluate.set_defaults(handler=_eval, run=run)
 
 
 def _train(args: argparse.Namespace, out: TextIO) -> int:
@@ -122,19 +122,19 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
-    """Runs a parsed `nlu` command; parser errors become a message and exit status 2."""
-    try:
-        return int(args.handler(args, out or sys.stdout))
-    except NluError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    """Runs a parsed `nlu` command; its NluError reaches the caller, as every command's error."""
+    return int(args.handler(args, out or sys.stdout))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ambient-shop")
     register_cli(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["nlu", *(argv if argv is not None else sys.argv[1:])])
-    return run(args)
+    try:
+        return run(args)
+    except NluError as e:
+        print(f"ambient-shop: error: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

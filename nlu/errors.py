@@ -1,8 +1,10 @@
 """Errors the parser raises before it can answer (it never raises on an utterance)."""
 
+from ambient_shop.errors import AmbientShopError
 
-class NluError(Exception):
-    """Base of the parser's own errors; nlu depends on nothing else in the project."""
+
+class NluError(AmbientShopError):
+    """Base of the parser's own errors, under the project's root so the CLI catches them alike."""
 
 
 class ModelMissing(NluError, FileNotFoundError):

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from catalog_adapter.ports import Catalog
 from skill.channels.limits import RateLimiter
 from skill.channels.tokens import TokenSigner
 from skill.core.context import Services
 from skill.core.conversation import Conversation
-from skill.core.ports import ConversationStore, HandoffDesk, Parser
+from skill.core.ports import ConversationStore, HandoffDesk, Outbox, Parser
 from skill.errors import StateStoreError
 from skill.settings import Settings
-from skill.store.registry import StateBackend, open_state
+from skill.store.registry import Closeable, StateBackend, open_state
 
 if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
@@ -34,12 +34,12 @@ class Application:
     verifier: AlexaRequestVerifier | None
     catalog: Catalog
     state: StateBackend
-    outbox: Any
+    outbox: Outbox
     desk: HandoffDesk
     conversations: ConversationStore
     token_signer: TokenSigner
     limiter: RateLimiter | None = None
-    closers: list[Any] = field(default_factory=list)
+    closers: list[Closeable] = field(default_factory=list)
 
     def problems(self) -> list[str]:
         """What keeps the service from answering shoppers; empty when healthy (/healthz)."""
@@ -89,7 +89,7 @@ def build(
     from skill.alexa.skill import build_skill
 
     settings = settings or Settings.from_env()
-    closers: list[Any] = []
+    closers: list[Closeable] = []
     if catalog is None:
         catalog = open_default_catalog(settings)
         closers.append(catalog)

@@ -153,10 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    # Subcommands registered by the parser's package name their entry `func`; ours `run`.
-    command = getattr(args, "run", None) or args.func
     try:
-        return int(command(args) or 0)
+        return int(args.run(args) or 0)
     except AmbientShopError as e:
         print(f"ambient-shop: error: {e}", file=sys.stderr)
         return 2

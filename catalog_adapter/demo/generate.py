@@ -55,13 +55,59 @@ APPEARANCE_COLUMNS = (
     "item",
     "source_link",
 )
-STORE_COLUMNS = ("store_code", "name", "address", "city", "neighborhood")
+STORE_COLUMNS = (
+    "store_code",
+    "name",
+    "address",
+    "city",
+    "neighborhood",
+    "phone",
+    "timezone",
+    "hours",
+)
 
+SEATTLE = "America/Los_Angeles"
 STORES = (
-    ("SEA-DT", "Acme Home Downtown", "1420 Fifth Avenue", "Seattle", "Downtown"),
-    ("SEA-CH", "Acme Home Capitol Hill", "612 Broadway East", "Seattle", "Capitol Hill"),
-    ("SEA-BL", "Acme Home Ballard", "5301 Ballard Avenue NW", "Seattle", "Ballard"),
-    ("BEL-SQ", "Acme Home Bellevue Square", "575 Bellevue Square", "Bellevue", "Bellevue Square"),
+    (
+        "SEA-DT",
+        "Acme Home Downtown",
+        "1420 Fifth Avenue",
+        "Seattle",
+        "Downtown",
+        "+1 206-555-0142",
+        SEATTLE,
+        "Mo-Sa 10:00-20:00; Su 11:00-18:00",
+    ),
+    (
+        "SEA-CH",
+        "Acme Home Capitol Hill",
+        "612 Broadway East",
+        "Seattle",
+        "Capitol Hill",
+        "+1 206-555-0161",
+        SEATTLE,
+        "Mo-Th 11:00-19:00; Fr-Sa 11:00-21:00; Su 12:00-17:00",
+    ),
+    (
+        "SEA-BL",
+        "Acme Home Ballard",
+        "5301 Ballard Avenue NW",
+        "Seattle",
+        "Ballard",
+        "+1 206-555-0153",
+        SEATTLE,
+        "Mo-Fr 10:00-19:00; Sa 09:00-19:00; Su 10:00-17:00",
+    ),
+    (
+        "BEL-SQ",
+        "Acme Home Bellevue Square",
+        "575 Bellevue Square",
+        "Bellevue",
+        "Bellevue Square",
+        "+1 425-555-0175",
+        SEATTLE,
+        "Mo-Sa 09:30-21:30; Su 11:00-19:00",
+    ),
 )
 
 APPAREL_SIZES = "XS, S, M, L, XL"

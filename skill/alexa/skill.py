@@ -15,6 +15,7 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import Response
 from ask_sdk_model.services.directive import Header, SendDirectiveRequest, SpeakDirective
 
+from skill.alexa.attributes import STATE_ATTRIBUTE
 from skill.alexa.interaction_model import PHRASE_SLOT, QUERY_SLOT, RESTORED_CARRIERS
 from skill.alexa.rendering import render
 from skill.core.conversation import Conversation
@@ -22,8 +23,6 @@ from skill.core.model import Device, Turn
 from skill.core.state import DialogueState
 
 log = logging.getLogger(__name__)
-
-STATE_ATTRIBUTE = "dialogue"
 
 # Alexa intent -> the project's intent. Free-form intents carry their words in a slot.
 BUILT_IN_INTENTS: Mapping[str, str] = {

@@ -1,60 +1,25 @@
-"""The small ports the conversation core needs; adapters live outside `skill/core`."""
+"""The small ports the conversation core needs; adapters live outside `skill/core`.
+
+Each port says everything its adapters do that anyone calls, so a new adapter is written against
+this file alone. The values they trade in live in `skill.core.model`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from nlu.contract import Parse, ParseContext
-
-OrderState = Literal["processing", "shipped", "out_for_delivery", "delivered", "cancelled"]
+from skill.core.model import HandoffRequest, Order, OutboundMessage, ShippingOption, Ticket
 
 
 class Parser(Protocol):
     def parse(self, text: str, context: ParseContext | None = None) -> Parse: ...
 
 
-@dataclass(frozen=True, slots=True)
-class OrderLine:
-    product_id: str
-    title: str
-    quantity: int
-    unit_price: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class Order:
-    order_id: str
-    shopper_id: str
-    status: OrderState
-    placed_on: date
-    lines: tuple[OrderLine, ...]
-    carrier: str = ""
-    estimated_delivery: date | None = None
-    refund_status: str = ""
-
-    @property
-    def cancellable(self) -> bool:
-        return self.status == "processing"
-
-    @property
-    def returnable(self) -> bool:
-        return self.status == "delivered"
-
-
-@dataclass(frozen=True, slots=True)
-class ShippingOption:
-    name: str
-    cost: Decimal
-    days_min: int
-    days_max: int
-    free_over: Decimal | None = None
-
-
 class OrderService(Protocol):
+    """The retailer's orders: read, cancel, return; raises OrderNotFound / OrdersUnavailable."""
+
     def get(self, order_id: str, *, shopper_id: str) -> Order | None: ...
 
     def recent(self, *, shopper_id: str, limit: int = 3) -> list[Order]: ...
@@ -66,24 +31,24 @@ class OrderService(Protocol):
     def shipping_options(self) -> list[ShippingOption]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class HandoffRequest:
-    """Everything a person needs so the shopper never repeats themselves."""
-
-    conversation_id: str
-    shopper_id: str
-    channel: str
-    reason: str
-    transcript: tuple[Mapping[str, str], ...]
-    context: Mapping[str, Any] = field(default_factory=dict)
-
-
 class HandoffDesk(Protocol):
+    """Where conversations go to people: the core opens tickets, desks and tools list them."""
+
     def open_ticket(self, request: HandoffRequest) -> str: ...
+
+    def tickets(self, *, status: str | None = None, limit: int = 100) -> list[Ticket]:
+        """Newest first; `status` filters ("open", ...)."""
+        ...
 
 
 class Outbox(Protocol):
+    """Messages to a shopper's phone or inbox; the core sends, the simulator shows them."""
+
     def send(self, *, shopper_id: str, channel: str, text: str, link: str = "") -> str: ...
+
+    def messages(self, *, shopper_id: str | None = None, limit: int = 50) -> list[OutboundMessage]:
+        """Newest first; `shopper_id` keeps one shopper's messages."""
+        ...
 
 
 class ShopperStore(Protocol):

@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Any
 
-from skill.core.ports import HandoffRequest
+from skill.core.model import HandoffRequest, Ticket
 from skill.store.sqlite import SqliteDatabase, now_iso
 
 
@@ -50,7 +50,7 @@ class SqliteTicketDesk:
             )
         return ticket_id
 
-    def tickets(self, *, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    def tickets(self, *, status: str | None = None, limit: int = 100) -> list[Ticket]:
         sql = (
             "SELECT ticket_id, conversation_id, shopper_id, channel, reason, status, payload, "
             "created_at FROM tickets"
@@ -62,9 +62,9 @@ class SqliteTicketDesk:
         sql += " ORDER BY created_at DESC LIMIT ?"
         with self._db.reading() as cur:
             rows = cur.execute(sql, (*params, limit)).fetchall()
-        out = []
+        out: list[Ticket] = []
         for row in rows:
-            ticket = dict(
+            ticket: Ticket = dict(  # type: ignore[assignment]
                 zip(
                     ("ticket_id", "conversation_id", "shopper_id", "channel", "reason", "status"),
                     row[:6],

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from nlu.contract import Parse
+from skill.alexa.attributes import STATE_ATTRIBUTE
 from skill.errors import AmbientShopError
 from skill.simulator.envelopes import (
     DEFAULT_LOCALE,
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
     from skill.bootstrap import Application
 
-STATE_ATTRIBUTE = "dialogue"
 # Used when no skill id is configured anywhere: the skill accepts any id then.
 FALLBACK_APPLICATION_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 HTTP_TIMEOUT_S = 30.0

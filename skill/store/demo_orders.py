@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from skill.core.ports import Order, OrderLine, ShippingOption
-from skill.errors import AmbientShopError
+from skill.core.model import Order, OrderLine, ShippingOption
+from skill.errors import OrderNotFound
 from skill.store.sqlite import SqliteDatabase
 
 SHIPPING_OPTIONS: tuple[ShippingOption, ...] = (
@@ -17,10 +17,6 @@ SHIPPING_OPTIONS: tuple[ShippingOption, ...] = (
     ShippingOption("Express shipping", Decimal("14.99"), 1, 2),
     ShippingOption("Free store pickup", Decimal("0"), 1, 1),
 )
-
-
-class OrderNotFound(AmbientShopError):
-    """The order does not exist for this shopper."""
 
 
 def _demo_orders(shopper_id: str, today: date) -> list[Order]:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from skill.core.ports import HandoffRequest
+from skill.core.model import HandoffRequest, OutboundMessage, Ticket
 from skill.errors import SettingsError, StateStoreError
 from skill.store.sqlite import now_iso
 
@@ -267,15 +267,16 @@ class DynamoTicketDesk:
                     raise StateStoreError(f"DynamoDB ticket write failed: {e}") from e
         raise StateStoreError("could not record the conversation's open ticket")
 
-    def tickets(self, *, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    def tickets(self, *, status: str | None = None, limit: int = 100) -> list[Ticket]:
         items = _call("ticket scan", self._table.scan).get("Items", [])
-        out = []
+        out: list[Ticket] = []
         for item in items:
             if str(item.get("id", "")).startswith(OPEN_MARKER_PREFIX):
                 continue
             if status is not None and item.get("status") != status:
                 continue
-            ticket = {k: v for k, v in item.items() if k not in ("id", "payload")}
+            kept = {k: v for k, v in item.items() if k not in ("id", "payload")}
+            ticket: Ticket = kept  # type: ignore[assignment]
             ticket["ticket_id"] = item["id"]
             ticket.update(json.loads(str(item.get("payload", "{}"))))
             out.append(ticket)
@@ -306,17 +307,17 @@ class DynamoOutbox:
         )
         return message_id
 
-    def messages(self, *, shopper_id: str | None = None, limit: int = 50) -> list[dict[str, str]]:
+    def messages(self, *, shopper_id: str | None = None, limit: int = 50) -> list[OutboundMessage]:
         items = _call("outbox scan", self._table.scan).get("Items", [])
         rows = [
-            {
-                "message_id": str(i["id"]),
-                "shopper_id": str(i.get("shopper_id", "")),
-                "channel": str(i.get("channel", "")),
-                "body": str(i.get("body", "")),
-                "link": str(i.get("link", "")),
-                "created_at": str(i.get("created_at", "")),
-            }
+            OutboundMessage(
+                message_id=str(i["id"]),
+                shopper_id=str(i.get("shopper_id", "")),
+                channel=str(i.get("channel", "")),
+                body=str(i.get("body", "")),
+                link=str(i.get("link", "")),
+                created_at=str(i.get("created_at", "")),
+            )
             for i in items
             if i.get("kind") == "outbound_message"
             and (shopper_id is None or i.get("shopper_id") == shopper_id)

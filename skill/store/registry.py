@@ -5,10 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-from skill.core.ports import ConversationStore, HandoffDesk, OrderService, ShopperStore
+from skill.core.ports import ConversationStore, HandoffDesk, OrderService, Outbox, ShopperStore
 from skill.errors import SettingsError, StateStoreError
+
+
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+
+class HitCounter(Protocol):
+    def hit(self, key: str, *, expires_at: float) -> int:
+        """Count one hit on `key`; return the count so far, this hit included."""
+        ...
 
 
 @dataclass
@@ -19,13 +29,13 @@ class StateBackend:
     shoppers: ShopperStore
     conversations: ConversationStore
     desk: HandoffDesk
-    outbox: Any
+    outbox: Outbox
     orders: OrderService
     # Shared request counters for rate limits (skill/channels/limits.py).
-    counter: Any = None
+    counter: HitCounter | None = None
     # Names what is missing or unreachable; empty when the store can serve (start-up, /healthz).
     problems: Callable[[], list[str]] = lambda: []
-    closers: list[Any] = field(default_factory=list)
+    closers: list[Closeable] = field(default_factory=list)
 
 
 # (url, data_dir, *, open_tickets_per_conversation) -> StateBackend

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from skill.core.model import OutboundMessage
 from skill.errors import StateStoreError
 
 _SCHEMA = """
@@ -207,7 +208,7 @@ class SqliteOutbox:
             )
         return message_id
 
-    def messages(self, *, shopper_id: str | None = None, limit: int = 50) -> list[dict[str, str]]:
+    def messages(self, *, shopper_id: str | None = None, limit: int = 50) -> list[OutboundMessage]:
         sql = "SELECT message_id, shopper_id, channel, body, link, created_at FROM outbox"
         params: tuple[Any, ...] = ()
         if shopper_id is not None:
@@ -216,5 +217,14 @@ class SqliteOutbox:
         sql += " ORDER BY created_at DESC LIMIT ?"
         with self._db.reading() as cur:
             rows = cur.execute(sql, (*params, limit)).fetchall()
-        keys = ("message_id", "shopper_id", "channel", "body", "link", "created_at")
-        return [dict(zip(keys, row, strict=True)) for row in rows]
+        return [
+            OutboundMessage(
+                message_id=message_id,
+                shopper_id=shopper,
+                channel=channel,
+                body=body,
+                link=link,
+                created_at=created_at,
+            )
+            for message_id, shopper, channel, body, link, created_at in rows
+        ]

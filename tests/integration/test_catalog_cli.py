@@ -108,3 +108,25 @@ def test_import_needs_a_target_and_bad_urls_are_clear(
     assert "does not exist" in capsys.readouterr().err
     assert main(["catalog", "search", "sofa", "--max-price", "cheap"]) == 2
     assert "--max-price 'cheap' is not a number" in capsys.readouterr().err
+
+
+def test_stores_command_lists_hours_and_whether_open(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 18:00 UTC on a Thursday is 10:00 in Seattle: Downtown has just opened, Capitol Hill not.
+    at = "2026-12-03T18:00:00+00:00"
+    assert main(["catalog", "stores", "--json", "--at", at]) == 0
+    stores = {s["code"]: s for s in json.loads(capsys.readouterr().out)}
+    assert stores["SEA-DT"]["open"] is True and stores["SEA-CH"]["open"] is False
+    assert stores["SEA-DT"]["today"] == "open now until 8 pm"
+    assert stores["SEA-CH"]["hours"].startswith("Mo-Th 11:00-19:00")
+    assert main(["catalog", "stores", "--at", at]) == 0
+    assert "Acme Home Ballard" in capsys.readouterr().out
+    assert main(["catalog", "stores", "--at", "soon"]) == 2
+
+
+def test_search_by_size_and_audience(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["catalog", "search", "jeans", "--size", "thirty two", "--audience", "women's"]
+    assert main([*argv, "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found and all("Jeans" in p["title"] for p in found)

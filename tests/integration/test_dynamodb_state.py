@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from skill.core.ports import HandoffRequest
+from skill.core.model import HandoffRequest
 from tests.conftest import TEST_SKILL_ID
 from tests.support.alexa_signing import alexa_envelope
 from tests.support.moto import moto_server

@@ -43,11 +43,19 @@ def _product(
     category: str = "",
     summary: str = "",
     rating: float | None = None,
+    group: str | None = None,
+    sizes: list[str] | None = None,
+    gender: str | None = None,
 ) -> dict[str, Any]:
     pricing: dict[str, Any] = {"current": {"amount": price, "currency": "USD"}}
     if was is not None:
         pricing["was"] = {"amount": was, "currency": "USD"}
-    return {
+    attributes: dict[str, Any] = {"colour": colour, "material": material}
+    if sizes is not None:
+        attributes["sizes"] = sizes
+    if gender is not None:
+        attributes["gender"] = gender
+    product = {
         "sku": sku,
         "name": name,
         "summary": summary or name,
@@ -56,10 +64,13 @@ def _product(
         "pricing": pricing,
         "stock": {"status": status},
         "brand": {"name": brand},
-        "attributes": {"colour": colour, "material": material},
+        "attributes": attributes,
         "category": {"path": category},
         "reviews": {"average": rating},
     }
+    if group is not None:
+        product["style"] = {"id": group}
+    return product
 
 
 def sample_products() -> list[dict[str, Any]]:
@@ -75,6 +86,7 @@ def sample_products() -> list[dict[str, Any]]:
             category="Furniture > Sofas",
             summary="A deep three-seat sofa in soft navy velvet.",
             rating=4.6,
+            group="HARBOR",
         ),
         _product(
             "SOF-200",
@@ -93,6 +105,7 @@ def sample_products() -> list[dict[str, Any]]:
             colour="Emerald",
             material="Velvet",
             category="Furniture > Sofas",
+            group="HARBOR",
         ),
         _product(
             "TAB-100",
@@ -113,6 +126,8 @@ def sample_products() -> list[dict[str, Any]]:
             material="Wool",
             category="Apparel > Sweaters",
             summary="A chunky cable-knit cardigan in cream wool.",
+            sizes=["S", "M", "L"],
+            gender="female",
         ),
         _product(
             "KNT-200",
@@ -122,6 +137,8 @@ def sample_products() -> list[dict[str, Any]]:
             colour="Cream",
             material="Wool",
             category="Apparel > Sweaters",
+            sizes=["XS", "S", "M", "L", "XL"],
+            gender="male",
         ),
     ]
 
@@ -140,6 +157,34 @@ def sample_stores() -> dict[str, list[dict[str, Any]]]:
         ],
         "KNT-100": [{"code": "BK01", "name": "Brooklyn", "qty": "7"}],
     }
+
+
+def sample_locations() -> list[dict[str, Any]]:
+    """Stores as a retailer's location API lists them: hours as text or as Google periods."""
+    weekday = [
+        {"openDay": day, "openTime": {"hours": 10}, "closeDay": day, "closeTime": {"hours": 20}}
+        for day in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
+    ]
+    return [
+        {
+            "id": "BK01",
+            "title": "Brooklyn",
+            "address": {"lines": ["120 Atlantic Avenue"], "locality": "New York"},
+            "area": "Brooklyn Heights",
+            "tel": "+1 718-555-0101",
+            "tz": "America/New_York",
+            "regularHours": {"periods": weekday},
+        },
+        {
+            "id": "SF02",
+            "title": "San Francisco",
+            "address": {"lines": ["88 Valencia Street"], "locality": "San Francisco"},
+            "area": "Mission",
+            "tel": "+1 415-555-0102",
+            "tz": "America/Los_Angeles",
+            "regularHours": "Mo-Fr 09:00-18:00; Sa 10:00-16:00; Su off",
+        },
+    ]
 
 
 def sample_looks() -> list[dict[str, Any]]:
@@ -195,6 +240,28 @@ def retailer_mapping() -> dict[str, Any]:
             "material": "$.attributes.material",
             "product_type": "$.category.path",
             "rating": "$.reviews.average",
+            "item_group_id": "$.style.id",
+            "size": "$.attributes.sizes",
+            "gender": "$.attributes.gender",
+        },
+        "variants": {
+            "path": "/products/search",
+            "params": {"style": "{item_group_id}"},
+            "items": "$.data.results",
+        },
+        "stores": {
+            "path": "/locations",
+            "items": "$.locations",
+            "fields": {
+                "store_code": "$.id",
+                "name": "$.title",
+                "address": "$.address.lines[0]",
+                "city": "$.address.locality",
+                "neighborhood": "$.area",
+                "phone": "$.tel",
+                "timezone": "$.tz",
+                "hours": "$.regularHours",
+            },
         },
         "availability": {
             "path": "/products/{id}/stores",
@@ -251,6 +318,7 @@ class RetailerApi:
     products: list[dict[str, Any]] = field(default_factory=sample_products)
     stores: dict[str, list[dict[str, Any]]] = field(default_factory=sample_stores)
     looks: list[dict[str, Any]] = field(default_factory=sample_looks)
+    locations: list[dict[str, Any]] = field(default_factory=sample_locations)
     api_key: str | None = API_KEY
     mode: Mode = "ok"
     # Faults for the next N requests only, then back to `mode`; e.g. ["fail", "fail"].
@@ -381,6 +449,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if isinstance(product, dict) and product.get("sku") == sku:
                     return self._send(200, {"data": product})
             return self._send(404, {"error": f"no product {sku}"})
+        if path == "/locations":
+            return self._send(200, {"locations": state.locations})
         if path == "/looks":
             looks = [
                 look
@@ -404,6 +474,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, state.search_body)
         words = params.get("q", "").casefold().split()
         found = [p for p in state.products if _matches(p, words)]
+        if "style" in params:
+            found = [p for p in found if _dig(p, "style", "id") == params["style"]]
         if "max_price" in params:
             found = [p for p in found if _price(p) <= float(params["max_price"])]
         if "min_price" in params:

@@ -14,11 +14,12 @@ from catalog_adapter.models import (
     Product,
     ProductQuery,
     SeenOnResult,
+    Store,
     StoreAvailability,
 )
 from nlu.contract import Entity, Parse, ParseContext
 from skill.core.context import Services
-from skill.core.ports import HandoffRequest
+from skill.core.model import HandoffRequest, OutboundMessage, Ticket
 from skill.store.demo_orders import DemoOrderService
 from skill.store.sqlite import SqliteDatabase
 
@@ -34,6 +35,7 @@ class FakeCatalog:
     stock: list[StoreAvailability] = field(default_factory=list)
     down: bool = False
     queries: list[ProductQuery] = field(default_factory=list)
+    store_list: list[Store] = field(default_factory=list)
 
     def _check(self) -> None:
         if self.down:
@@ -103,6 +105,31 @@ class FakeCatalog:
         similar = self.search(ProductQuery(product_type=appearance.product_type, limit=limit))
         return SeenOnResult(appearance=appearance, exact=None, similar=tuple(similar))
 
+    def variants(self, product_id: str) -> list[Product]:
+        self._check()
+        product = self.get(product_id)
+        if product is None:
+            return []
+        group = product.item_group_id
+        others = [p for p in self.products if group and p.item_group_id == group and p != product]
+        return [product, *others]
+
+    def stores(self) -> list[Store]:
+        self._check()
+        return list(self.store_list)
+
+    def store(self, spoken: str) -> Store | None:
+        self._check()
+        wanted = spoken.strip().lower()
+        return next(
+            (
+                s
+                for s in self.store_list
+                if wanted in (s.code.lower(), s.name.lower(), s.neighborhood.lower())
+            ),
+            None,
+        )
+
     def vocabulary(self) -> dict[str, list[str]]:
         return {"brands": sorted({p.brand for p in self.products if p.brand})}
 
@@ -158,6 +185,21 @@ class RecordingOutbox:
         self.sent.append({"shopper_id": shopper_id, "channel": channel, "text": text, "link": link})
         return f"m{len(self.sent)}"
 
+    def messages(self, *, shopper_id: str | None = None, limit: int = 50) -> list[OutboundMessage]:
+        found = [
+            OutboundMessage(
+                message_id=f"m{number}",
+                shopper_id=sent["shopper_id"],
+                channel=sent["channel"],
+                body=sent["text"],
+                link=sent["link"],
+                created_at="",
+            )
+            for number, sent in enumerate(self.sent, start=1)
+            if shopper_id is None or sent["shopper_id"] == shopper_id
+        ]
+        return found[::-1][:limit]
+
 
 class RecordingDesk:
     def __init__(self) -> None:
@@ -166,6 +208,22 @@ class RecordingDesk:
     def open_ticket(self, request: HandoffRequest) -> str:
         self.requests.append(request)
         return f"T-{len(self.requests)}"
+
+    def tickets(self, *, status: str | None = None, limit: int = 100) -> list[Ticket]:
+        if status not in (None, "open"):
+            return []
+        found = [
+            Ticket(
+                ticket_id=f"T-{number}",
+                conversation_id=request.conversation_id,
+                shopper_id=request.shopper_id,
+                channel=request.channel,
+                reason=request.reason,
+                status="open",
+            )
+            for number, request in enumerate(self.requests, start=1)
+        ]
+        return found[::-1][:limit]
 
 
 def services(catalog: FakeCatalog, parser: FakeParser) -> Services:

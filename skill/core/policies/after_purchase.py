@@ -6,8 +6,7 @@ from datetime import date
 
 from skill.core import speech
 from skill.core.context import Outcome, PolicyContext
-from skill.core.model import Reply
-from skill.core.ports import Order
+from skill.core.model import Order, Reply
 
 _STATUS_WORDS = {
     "processing": "is being prepared",

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from skill.core.context import Outcome, PolicyContext
-from skill.core.model import HandoffNotice, Reply
-from skill.core.ports import HandoffRequest
+from skill.core.model import HandoffNotice, HandoffRequest, Reply
 from skill.errors import HandoffFailed
 
 

@@ -1,0 +1,1 @@
+"""Orders: the retailer's order system behind the OrderService port (AMBIENT_SHOP_ORDERS)."""
