@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from catalog_adapter.ports import Catalog
-from skill.channels.limits import RateLimiter
+from skill.channels.rates import RateLimiter
 from skill.channels.tokens import TokenSigner
 from skill.core.context import Services
 from skill.core.conversation import Conversation

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from skill.channels.rates import Rate
 from skill.errors import SettingsError
 
 ENV_PREFIX = "AMBIENT_SHOP_"
@@ -35,34 +36,6 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError as e:
         raise SettingsError(f"{ENV_PREFIX}{name}={raw!r} is not a number") from e
-
-
-@dataclass(frozen=True, slots=True)
-class Rate:
-    """`count` requests per `per_s` seconds; a count of 0 means unlimited."""
-
-    count: int
-    per_s: int
-
-    @classmethod
-    def parse(cls, text: str) -> Rate:
-        """`30/60` (30 per 60 s), `30/minute`, `0` (unlimited)."""
-        raw = text.strip().lower()
-        if raw in ("0", "off", "none", "unlimited"):
-            return cls(0, 60)
-        count, sep, period = raw.partition("/")
-        units = {"second": 1, "s": 1, "minute": 60, "min": 60, "m": 60, "hour": 3600, "h": 3600}
-        try:
-            per_s = units[period] if period in units else int(period) if sep else 60
-            rate = cls(int(count), per_s)
-        except ValueError as e:
-            raise ValueError(f"{text!r} is not a rate such as 30/60 or 30/minute") from e
-        if rate.count < 0 or rate.per_s <= 0:
-            raise ValueError(f"{text!r} is not a rate such as 30/60 or 30/minute")
-        return rate
-
-    def __str__(self) -> str:
-        return f"{self.count}/{self.per_s}s" if self.count else "unlimited"
 
 
 def _rate(env: Mapping[str, str], name: str, default: Rate) -> Rate:

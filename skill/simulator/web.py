@@ -89,15 +89,13 @@ class SessionStore:
         return secrets.token_urlsafe(18)
 
 
-@blueprint.record_once
-def _install(state: Any) -> None:
-    state.app.extensions[EXTENSION] = SessionStore(
-        state.app.extensions["ambient_shop"].conversations
-    )
-
-
 def _store() -> SessionStore:
-    return current_app.extensions[EXTENSION]
+    store = current_app.extensions.get(EXTENSION)
+    if store is None:
+        # Built on first use: the blueprint may be registered before the services are wired.
+        store = SessionStore(current_app.extensions["ambient_shop"].conversations)
+        current_app.extensions[EXTENSION] = store
+    return store
 
 
 def shopper_id_for(name: str) -> str:

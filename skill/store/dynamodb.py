@@ -57,20 +57,20 @@ class DynamoTables:
         """The names of this stack's tables that do not exist (or are not yet active)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
-        client = self.resource.meta.client
         absent = []
-        for name in self.names:
+        for table in self._tables.values():
             try:
-                status = client.describe_table(TableName=name)["Table"].get("TableStatus")
+                described = table.meta.client.describe_table(TableName=table.name)
             except ClientError as e:
                 if e.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-                    absent.append(name)
+                    absent.append(table.name)
                     continue
                 raise StateStoreError(f"DynamoDB cannot be read: {e}") from e
             except BotoCoreError as e:
                 raise StateStoreError(f"DynamoDB cannot be reached: {e}") from e
+            status = described["Table"].get("TableStatus")
             if status not in (None, "ACTIVE", "UPDATING"):
-                absent.append(f"{name} ({status.lower()})")
+                absent.append(f"{table.name} ({status.lower()})")
         return absent
 
     def problems(self) -> list[str]:

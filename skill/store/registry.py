@@ -7,18 +7,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from skill.core.ports import ConversationStore, HandoffDesk, OrderService, Outbox, ShopperStore
+from skill.core.ports import (
+    ConversationStore,
+    HandoffDesk,
+    HitCounter,
+    OrderService,
+    Outbox,
+    ShopperStore,
+)
 from skill.errors import SettingsError, StateStoreError
 
 
 class Closeable(Protocol):
     def close(self) -> None: ...
-
-
-class HitCounter(Protocol):
-    def hit(self, key: str, *, expires_at: float) -> int:
-        """Count one hit on `key`; return the count so far, this hit included."""
-        ...
 
 
 @dataclass

@@ -168,7 +168,8 @@ def test_unknown_route_is_the_apps_404(adapter, echo_app):
 def test_real_app_health_and_signed_alexa_request(adapter, app, alexa_authority):
     health = adapter.call_wsgi(app, http_event("GET", "/healthz"))
     assert health["statusCode"] == 200
-    assert json.loads(health["body"]) == {"status": "ok", "verification": True}
+    body = json.loads(health["body"])
+    assert body["status"] == "ok" and body["verification"] is True
 
     body = json.dumps(alexa_envelope(request_type="LaunchRequest", skill_id=TEST_SKILL_ID))
     signed = alexa_authority.sign(body.encode())

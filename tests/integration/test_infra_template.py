@@ -33,6 +33,8 @@ TABLE_METHOD_ACTIONS = {
     "query": "dynamodb:Query",
     "scan": "dynamodb:Scan",
     "batch_writer": "dynamodb:BatchWriteItem",
+    # The start-up and /healthz check of the tables.
+    "describe_table": "dynamodb:DescribeTable",
 }
 
 

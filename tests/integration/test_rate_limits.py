@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from skill.channels.limits import RateLimiter
-from skill.settings import Rate, Settings
+from skill.channels.rates import Rate, RateLimiter
+from skill.settings import Settings
 from skill.store.sqlite import SqliteDatabase, SqliteHitCounter
 
 

@@ -52,3 +52,15 @@ def test_oversized_bodies_are_refused_everywhere(client):
 def test_unknown_paths_and_methods_answer_json(client):
     assert client.get("/nope").get_json()["error"]
     assert client.delete("/healthz").status_code == 405
+
+
+def test_the_image_the_sam_template_and_lambda_leave_the_simulator_off():
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    template = (root / "infra" / "sam" / "template.yaml").read_text()
+    parameter = template.split("  Simulator:\n", 1)[1].split("\n  LogRetentionDays", 1)[0]
+    assert 'Default: "0"' in parameter
+    assert "AMBIENT_SHOP_SIMULATOR" not in (root / "infra" / "docker" / "Dockerfile").read_text()
+    lambda_env = {"AWS_LAMBDA_FUNCTION_NAME": "ambient-shop-alexa"}
+    assert Settings.from_env(lambda_env).simulator_enabled is False
