@@ -77,6 +77,14 @@ class ProductQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class CatalogHealth:
+    """What a health check needs to know: can the catalog answer now, and why not."""
+
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Store:
     """A shop a shopper can visit: where it is, how to call it, when it is open."""
 

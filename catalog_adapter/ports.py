@@ -6,6 +6,7 @@ from typing import Protocol, runtime_checkable
 
 from catalog_adapter.models import (
     Appearance,
+    CatalogHealth,
     Product,
     ProductQuery,
     SeenOnResult,
@@ -55,6 +56,10 @@ class Catalog(Protocol):
 
     def vocabulary(self) -> dict[str, list[str]]:
         """Names the parser's gazetteers load: brands, product_types, people, media, colors..."""
+        ...
+
+    def health(self) -> CatalogHealth:
+        """Whether it can answer now, without a costly call (for /healthz)."""
         ...
 
     def close(self) -> None: ...

@@ -34,6 +34,7 @@ from catalog_adapter.hours import HoursError, OpeningHours, opening_hours
 from catalog_adapter.models import (
     Appearance,
     Availability,
+    CatalogHealth,
     MatchKind,
     Money,
     Product,
@@ -836,6 +837,18 @@ class RestCatalog:
 
     def store(self, spoken: str) -> Store | None:
         return one_store(self.stores(), spoken)
+
+    def health(self) -> CatalogHealth:
+        """No call is made: a health probe must not add load to the retailer's API."""
+        state = self.breaker.state
+        if state == "open":
+            return CatalogHealth(
+                ok=False, detail=f"{self.mapping.name} is failing (circuit open); calls paused"
+            )
+        detail = f"{self.mapping.name} at {self.base_url}"
+        if state == "half_open":
+            detail += " (recovering: the next call is a trial)"
+        return CatalogHealth(ok=True, detail=detail)
 
     def close(self) -> None:
         if self._own_session:

@@ -31,6 +31,7 @@ from catalog_adapter.hours import HoursError, OpeningHours
 from catalog_adapter.models import (
     Appearance,
     Availability,
+    CatalogHealth,
     Money,
     Product,
     ProductQuery,
@@ -53,6 +54,8 @@ SCORE_CAP = 1000
 # over fewer matches, since that score is computed in Python.
 BM25_MAX_PRODUCTS = 200_000
 ATTRIBUTE_CAP = 400
+# Connections kept open between calls; more are opened while more calls run at once.
+MAX_IDLE_CONNECTIONS = 4
 # Rowid tier by availability, so reading matches in rowid order meets buyable ones first.
 STOCK_TIER = {
     "in_stock": 0,
@@ -469,65 +472,140 @@ _CURRENT_PRICE = (
 )
 
 
+class _ConnectionPool:
+    """Read-only connections to one catalog file, shared by every thread, at most `max_idle`
+    kept between calls.
+
+    A server that answers each request on a new thread (werkzeug) would otherwise open a
+    connection per thread and keep it after the thread ends; here a call borrows a connection
+    and hands it back, so open descriptors stay at the calls in flight plus `max_idle`.
+    Connections to a file since swapped out by an import are closed when handed back.
+    """
+
+    def __init__(self, path: Path, *, max_idle: int) -> None:
+        if max_idle < 0:
+            raise CatalogConfigError("max_idle_connections must not be negative")
+        self.path = path
+        self.max_idle = max_idle
+        self._lock = threading.Lock()
+        self._idle: list[tuple[sqlite3.Connection, tuple[int, int]]] = []
+        # The identity (inode, mtime) of the file last seen; a vanished file keeps it.
+        self._current: tuple[int, int] | None = None
+        self._busy = 0
+        self._closed = False
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            stat = os.stat(self.path)
+        except OSError:
+            return None
+        return (stat.st_ino, stat.st_mtime_ns)
+
+    def acquire(self) -> tuple[sqlite3.Connection, tuple[int, int]]:
+        """A connection to the current file: an idle one when there is one, else a new one."""
+        seen = self._identity()
+        stale: list[sqlite3.Connection] = []
+        with self._lock:
+            if self._closed:
+                raise CatalogUnavailable("the catalog has been closed")
+            if seen is not None:
+                self._current = seen
+            current = self._current
+            found = None
+            while self._idle:
+                db, identity = self._idle.pop()
+                if identity == current:
+                    found = (db, identity)
+                    break
+                stale.append(db)
+            if found is not None:
+                self._busy += 1
+        for db in stale:
+            db.close()
+        if found is not None:
+            return found
+        if seen is None:
+            # The file vanished and no connection to it is left to read the last good copy.
+            raise CatalogUnavailable(f"cannot open catalog {self.path}: the file is missing")
+        try:
+            db = sqlite3.connect(
+                f"file:{quote(str(self.path))}?mode=ro", uri=True, check_same_thread=False
+            )
+            db.create_function("has_size", 2, _lists_size, deterministic=True)
+        except sqlite3.Error as e:
+            raise CatalogUnavailable(f"cannot open catalog {self.path}: {e}") from e
+        with self._lock:
+            self._busy += 1
+        return db, seen
+
+    def release(self, db: sqlite3.Connection, identity: tuple[int, int]) -> None:
+        """Hand a connection back: kept while the pool has room and its file is current."""
+        with self._lock:
+            self._busy -= 1
+            keep = (
+                not self._closed
+                and identity == self._current
+                and len(self._idle) < self.max_idle
+                and not db.in_transaction
+            )
+            if keep:
+                self._idle.append((db, identity))
+        if not keep:
+            db.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for db, _ in idle:
+            db.close()
+
+    @property
+    def open_connections(self) -> int:
+        """Connections open right now: in use plus idle (for tests and diagnostics)."""
+        with self._lock:
+            return self._busy + len(self._idle)
+
+
 class SqliteCatalog:
     """A Catalog over one imported file; picks up a newly swapped-in file on the next call."""
 
-    def __init__(self, path: Path, *, ranking: Ranking = "blended") -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        ranking: Ranking = "blended",
+        max_idle_connections: int = MAX_IDLE_CONNECTIONS,
+    ) -> None:
         if ranking not in ("blended", "bm25"):
             raise CatalogConfigError(f"ranking must be 'blended' or 'bm25', not {ranking!r}")
         self.path = Path(path)
         self.ranking: Ranking = ranking
         self._weights = BLENDED_WEIGHTS if ranking == "blended" else PLAIN_WEIGHTS
-        self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self._pool = _ConnectionPool(self.path, max_idle=max_idle_connections)
         self._snapshots: dict[tuple[int, int], _Snapshot] = {}
-        self._closed = False
         if not self.path.is_file():
             raise CatalogConfigError(
                 f"catalog file {self.path} does not exist; build it with "
                 "`ambient-shop catalog import PRODUCT_FEED --catalog sqlite:///PATH`"
             )
-        db, _ = self._connection()
+        try:
+            db, identity = self._pool.acquire()
+        except CatalogUnavailable as e:
+            raise CatalogConfigError(str(e)) from e
         try:
             row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
         except sqlite3.DatabaseError as e:
+            self._pool.close()
             raise CatalogConfigError(f"{self.path} is not an Ambient Shop catalog: {e}") from e
+        finally:
+            self._pool.release(db, identity)
         if row is None or row[0] != FORMAT:
+            self._pool.close()
             raise CatalogConfigError(f"{self.path} is not a catalog of format {FORMAT!r}")
 
     # -- connections ------------------------------------------------------------------------
-
-    def _connection(self) -> tuple[sqlite3.Connection, tuple[int, int]]:
-        """This thread's read-only connection to the current file (reopened after a swap)."""
-        if self._closed:
-            raise CatalogUnavailable("the catalog has been closed")
-        local = self._local
-        try:
-            stat = os.stat(self.path)
-            identity = (stat.st_ino, stat.st_mtime_ns)
-        except OSError:
-            # The file vanished; the open connection still reads the last good catalog.
-            identity = getattr(local, "identity", (0, 0))
-        if getattr(local, "identity", None) != identity or getattr(local, "db", None) is None:
-            old = getattr(local, "db", None)
-            try:
-                db = sqlite3.connect(
-                    f"file:{quote(str(self.path))}?mode=ro", uri=True, check_same_thread=False
-                )
-            except sqlite3.Error as e:
-                if old is not None:
-                    return old, local.identity
-                raise CatalogUnavailable(f"cannot open catalog {self.path}: {e}") from e
-            db.create_function("has_size", 2, _lists_size, deterministic=True)
-            with self._lock:
-                self._connections.append(db)
-                if old is not None:
-                    self._connections.remove(old)
-            if old is not None:
-                old.close()
-            local.db, local.identity = db, identity
-        return local.db, local.identity
 
     def _snapshot(self, db: sqlite3.Connection, identity: tuple[int, int]) -> _Snapshot:
         snap = self._snapshots.get(identity)
@@ -540,11 +618,24 @@ class SqliteCatalog:
         return snap
 
     def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        db, identity = self._connection()
+        db, identity = self._pool.acquire()
         try:
             return fn(db, self._snapshot(db, identity), *args, **kwargs)
         except sqlite3.Error as e:
             raise CatalogUnavailable(f"catalog {self.path} cannot answer: {e}") from e
+        finally:
+            self._pool.release(db, identity)
+
+    def health(self) -> CatalogHealth:
+        """Whether the catalog can answer now, cheaply: one pooled connection, one tiny read."""
+        try:
+            count = self._run(lambda db, snap: snap.product_count)
+        except (CatalogUnavailable, CatalogConfigError) as e:
+            return CatalogHealth(ok=False, detail=str(e))
+        detail = f"{count:,} products in {self.path}"
+        if not self.path.is_file():
+            detail += " (the file is gone; answering from the copy already open)"
+        return CatalogHealth(ok=True, detail=detail)
 
     def __enter__(self) -> SqliteCatalog:
         return self
@@ -553,11 +644,8 @@ class SqliteCatalog:
         self.close()
 
     def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            connections, self._connections = self._connections, []
-        for db in connections:
-            db.close()
+        """Close every connection; connections in use close as they are handed back."""
+        self._pool.close()
 
     # -- products ---------------------------------------------------------------------------
 
@@ -1364,6 +1452,10 @@ def _replace_availability(product: Product, availability: Availability) -> Produ
 
 
 @register("sqlite.v1", schemes=("sqlite",))
-def open_sqlite_catalog(url: str, *, ranking: Ranking = "blended") -> SqliteCatalog:
+def open_sqlite_catalog(
+    url: str, *, ranking: Ranking = "blended", max_idle_connections: int = MAX_IDLE_CONNECTIONS
+) -> SqliteCatalog:
     """Open an imported catalog file by URL; `ranking="bm25"` is the plain baseline."""
-    return SqliteCatalog(path_from_url(url), ranking=ranking)
+    return SqliteCatalog(
+        path_from_url(url), ranking=ranking, max_idle_connections=max_idle_connections
+    )

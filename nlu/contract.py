@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-INTENTS: tuple[str, ...] = (
-    # shopping
+# The shop's own job: requests about products. Claimed on weaker evidence than the rest (their
+# words are rare outside a shop), and the only intents whose secondary questions are read.
+SHOPPING_INTENTS: tuple[str, ...] = (
     "find_product",
     "find_seen_on",
     "refine_search",
@@ -14,6 +15,10 @@ INTENTS: tuple[str, ...] = (
     "product_info",
     "check_availability",
     "add_to_cart",
+)
+
+INTENTS: tuple[str, ...] = (
+    *SHOPPING_INTENTS,
     # after purchase
     "order_status",
     "cancel_order",

@@ -383,6 +383,14 @@ LETTER_SIZES: dict[str, str] = {
 # single-letter sizes are only sizes after the word "size"
 SIZE_LETTERS: dict[str, str] = {"s": "S", "m": "M", "l": "L", "xs": "XS", "xl": "XL"}
 
+# Function words: never a name, a product or a search term on their own. The one list in nlu.
+STOP_WORDS: frozenset[str] = frozenset(
+    "a an the my your his her their our its this that these those some any of to in on at for "
+    "from with by and or but is are was were be been it i me we you he she they him them what "
+    "which who where when how do does did can could would should will please just also so "
+    "one ones".split()
+)
+
 # words that make "<name> store" a shop location
 STORE_NOUNS: tuple[str, ...] = (
     "store",

@@ -13,7 +13,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlu import components  # noqa: F401  (registers the pipeline factories)
+from nlu.components.gazetteer import Gazetteer
 from nlu.contract import Alternative, Entity, Parse, ParseContext
 from nlu.errors import ModelMissing
 
@@ -33,7 +33,7 @@ class ShoppingParser:
         self.nlp = nlp
 
     @property
-    def gazetteer(self) -> components.Gazetteer:
+    def gazetteer(self) -> Gazetteer:
         return self.nlp.get_pipe("shop_gazetteer")  # type: ignore[return-value]
 
     def update_vocabulary(self, vocabulary: Mapping[str, Iterable[str]]) -> None:

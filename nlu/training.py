@@ -458,8 +458,6 @@ def train(
     from spacy.training import Example as SpacyExample
     from spacy.util import fix_random_seed, load_config, load_model_from_config, minibatch
 
-    from nlu import components  # noqa: F401  (registers the factories the config names)
-
     started = time.perf_counter()
     config = load_config(CONFIG_PATH, interpolate=True)
     if architecture == "ensemble":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from catalog_adapter.ports import Catalog
 from skill.channels.rates import RateLimiter
@@ -12,7 +12,10 @@ from skill.channels.tokens import TokenSigner
 from skill.core.context import Services
 from skill.core.conversation import Conversation
 from skill.core.ports import ConversationStore, HandoffDesk, Outbox, Parser
-from skill.errors import StateStoreError
+from skill.desk.outbox import ShopperOutbox, SmsSender
+from skill.desk.service import Desk
+from skill.desk.wiring import DESK_ADAPTERS, DeskWiring, parse_autonomy
+from skill.errors import SettingsError, StateStoreError
 from skill.settings import Settings
 from skill.store.registry import Closeable, StateBackend, open_state
 
@@ -38,12 +41,23 @@ class Application:
     desk: HandoffDesk
     conversations: ConversationStore
     token_signer: TokenSigner
+    # The embedded desk (tickets, agents, /desk pages); Chatwoot's adapter when that is selected.
+    agent_desk: Desk
+    chatwoot: Any = None
     limiter: RateLimiter | None = None
     closers: list[Closeable] = field(default_factory=list)
 
     def problems(self) -> list[str]:
         """What keeps the service from answering shoppers; empty when healthy (/healthz)."""
-        return list(self.state.problems())
+        problems = list(self.state.problems())
+        try:
+            catalog = self.catalog.health()
+        except Exception as e:  # noqa: BLE001 - a health check reports, it never raises
+            problems.append(f"catalog health check failed: {type(e).__name__}")
+        else:
+            if not catalog.ok:
+                problems.append(f"catalog: {catalog.detail or 'unavailable'}")
+        return problems
 
     def close(self) -> None:
         for resource in self.closers:
@@ -78,6 +92,77 @@ def build_verifier(settings: Settings) -> AlexaRequestVerifier | None:
     return AlexaRequestVerifier(skill_id=settings.skill_id)
 
 
+def build_sms(settings: Settings) -> SmsSender | None:
+    """`sns://?region=us-east-1&endpoint_url=...&sender_id=ACME`; None keeps texts in the outbox."""
+    if not settings.sms_url:
+        return None
+    from urllib.parse import parse_qs, urlsplit
+
+    from skill.desk.outbox import SnsSms
+
+    parts = urlsplit(settings.sms_url)
+    if parts.scheme != "sns":
+        raise SettingsError(f"AMBIENT_SHOP_SMS must be an sns:// URL, not {settings.sms_url!r}")
+    options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    unknown = set(options) - {"region", "endpoint_url", "sender_id"}
+    if unknown:
+        raise SettingsError(f"unknown AMBIENT_SHOP_SMS options: {', '.join(sorted(unknown))}")
+    try:
+        import boto3
+    except ImportError as e:
+        raise SettingsError("SMS through SNS needs boto3: pip install 'ambient-shop[aws]'") from e
+    client = boto3.client(
+        "sns",
+        region_name=options.get("region", "us-east-1"),
+        endpoint_url=options.get("endpoint_url"),
+    )
+    return SnsSms(client, sender_id=options.get("sender_id", ""))
+
+
+def build_desk(settings: Settings, state: StateBackend) -> DeskWiring:
+    """The embedded desk always keeps tickets' streams and agents; Chatwoot may be the port."""
+    if settings.desk not in DESK_ADAPTERS:
+        raise SettingsError(
+            f"AMBIENT_SHOP_DESK={settings.desk!r}: choose one of {', '.join(DESK_ADAPTERS)}"
+        )
+    outbox = ShopperOutbox(
+        table=state.outbox, store=state.desk_store, shoppers=state.shoppers, sms=build_sms(settings)
+    )
+    desk = Desk(
+        state.desk_store,
+        delivery=outbox,
+        shoppers=state.shoppers,
+        orders=state.orders,
+        skill_name=settings.skill_name,
+        autonomy=parse_autonomy(settings.desk_autonomy),
+    )
+    if settings.desk == "chatwoot":
+        import requests
+
+        from skill.desk.chatwoot import ChatwootDesk, ChatwootOptions
+
+        chatwoot = ChatwootDesk(
+            ChatwootOptions.from_values(
+                url=settings.chatwoot_url,
+                account_id=settings.chatwoot_account_id,
+                inbox_id=settings.chatwoot_inbox_id,
+                token=settings.chatwoot_token,
+                webhook_secret=settings.chatwoot_webhook_secret,
+            ),
+            session=requests.Session(),
+            store=state.desk_store,
+            delivery=outbox,
+        )
+        return DeskWiring(desk=desk, port=chatwoot, outbox=outbox, chatwoot=chatwoot)
+    return DeskWiring(desk=desk, port=desk, outbox=outbox)
+
+
+def build_state_and_desk(settings: Settings) -> tuple[Desk, list[Closeable]]:
+    """Only the state store and the desk (for desk commands): no catalog or parser loaded."""
+    state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
+    return build_desk(settings, state).desk, list(state.closers)
+
+
 def build(
     settings: Settings | None = None,
     *,
@@ -95,11 +180,7 @@ def build(
         closers.append(catalog)
     if parser is None:
         parser = load_parser(settings, catalog)
-    state = open_state(
-        settings.resolved_state_url,
-        data_dir=settings.data_dir,
-        open_tickets_per_conversation=settings.open_tickets_per_conversation,
-    )
+    state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
     closers.extend(state.closers)
     # A store that cannot serve fails the start, naming what is missing, rather than every turn.
     problems = state.problems()
@@ -107,12 +188,13 @@ def build(
         for resource in closers:
             resource.close()
         raise StateStoreError("; ".join(problems))
+    wired_desk = build_desk(settings, state)
     services = Services(
         parser=parser,
         catalog=catalog,
         orders=state.orders,
-        desk=state.desk,
-        outbox=state.outbox,
+        desk=wired_desk.port,
+        outbox=wired_desk.outbox,
         shoppers=state.shoppers,
         skill_name=settings.skill_name,
     )
@@ -130,8 +212,10 @@ def build(
         verifier=verifier,
         catalog=catalog,
         state=state,
-        outbox=state.outbox,
-        desk=state.desk,
+        outbox=wired_desk.outbox,
+        desk=wired_desk.port,
+        agent_desk=wired_desk.desk,
+        chatwoot=wired_desk.chatwoot,
         conversations=state.conversations,
         token_signer=TokenSigner.from_data_dir(settings.data_dir, configured=settings.secret_key),
         limiter=None

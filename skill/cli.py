@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from skill.errors import AmbientShopError
 
@@ -27,6 +28,15 @@ def _serve(args: argparse.Namespace) -> int:
     for rule, label in (("/simulator", "Simulator"), ("/desk", "Agent desk")):
         if any(r.rule == rule for r in app.url_map.iter_rules()):
             lines.append(f"  {label:<15} {base}{rule}")
+    if any(r.rule == "/desk" for r in app.url_map.iter_rules()):
+        lines.append(f"  {'Web chat':<15} {base}/chat")
+        if settings.production:
+            lines.append("  Desk agents: create them with `ambient-shop desk add-agent`")
+        else:
+            password = wired.agent_desk.reset_demo_agent()
+            lines.append(
+                f"  Demo desk login: demo / {password}  (new each start; not in production)"
+            )
     if wired.verifier is None:
         lines.append("  WARNING: Alexa request verification is OFF (AMBIENT_SHOP_DEV_UNVERIFIED=1)")
     print("\n".join(lines), flush=True)
@@ -83,6 +93,13 @@ def _skill_package_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_desk() -> tuple[Any, list[Any]]:
+    from skill.bootstrap import build_state_and_desk
+    from skill.settings import Settings
+
+    return build_state_and_desk(Settings.from_env())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ambient-shop",
@@ -98,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
         "AMBIENT_SHOP_CATALOG (catalog URL, default: the bundled demo catalog), "
         "AMBIENT_SHOP_STATE (default: sqlite in AMBIENT_SHOP_DATA_DIR, default ./var), "
         "AMBIENT_SHOP_SKILL_ID, AMBIENT_SHOP_DEV_UNVERIFIED=1 (turns request verification "
-        "off for local work).",
+        "off for local work), AMBIENT_SHOP_PRODUCTION=1 (no demo desk login; secure cookies), "
+        "AMBIENT_SHOP_DESK, AMBIENT_SHOP_SMS (see docs/desk.md). Unless in production, a demo "
+        "desk login with a fresh random password is printed at start.",
     )
     serve.add_argument(
         "--host", default="127.0.0.1", help="interface to bind (default: %(default)s)"
@@ -138,11 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     from catalog_adapter.cli import register_cli as register_catalog
     from nlu.cli import register_cli as register_nlu
+    from skill.desk.cli import register_cli as register_desk
     from skill.simulator.cli import register_cli as register_simulator
 
     register_nlu(commands)
     register_catalog(commands)
     register_simulator(commands)
+    register_desk(commands, open_desk=_open_desk)
     return parser
 
 

@@ -88,10 +88,21 @@ class Settings:
     # Public endpoints (web chat, events): per shopper, and per client address.
     rate_per_shopper: Rate = Rate(30, 60)
     rate_per_address: Rate = Rate(120, 60)
-    # A conversation holds at most this many open handoff tickets; 0: no limit.
-    open_tickets_per_conversation: int = 1
     # Proxies in front that append X-Forwarded-For (0: use the peer address as it is).
     trusted_proxies: int = 0
+    # A public deployment: secure cookies, no demo desk agent.
+    production: bool = False
+    # Where people answer handoffs: "embedded" (the /desk pages) or "chatwoot".
+    desk: str = "embedded"
+    chatwoot_url: str | None = None
+    chatwoot_account_id: str | None = None
+    chatwoot_inbox_id: str | None = None
+    chatwoot_token: str | None = None
+    chatwoot_webhook_secret: str | None = None
+    # Text messages: None keeps them in the outbox table; "sns://?region=..&endpoint_url=.." sends.
+    sms_url: str | None = None
+    # Offer limits per role, "agent:10:10,supervisor:50:25" (max shipping waived $, max discount %).
+    desk_autonomy: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -113,8 +124,16 @@ class Settings:
             simulator_enabled=_flag(source, "SIMULATOR", False),
             rate_per_shopper=_rate(source, "RATE_PER_SHOPPER", Rate(30, 60)),
             rate_per_address=_rate(source, "RATE_PER_ADDRESS", Rate(120, 60)),
-            open_tickets_per_conversation=_count(source, "OPEN_TICKETS_PER_CONVERSATION", 1),
             trusted_proxies=_count(source, "TRUSTED_PROXIES", 0),
+            production=_flag(source, "PRODUCTION", False),
+            desk=(_text(source, "DESK") or "embedded").lower(),
+            chatwoot_url=_text(source, "CHATWOOT_URL"),
+            chatwoot_account_id=_text(source, "CHATWOOT_ACCOUNT_ID"),
+            chatwoot_inbox_id=_text(source, "CHATWOOT_INBOX_ID"),
+            chatwoot_token=_text(source, "CHATWOOT_TOKEN"),
+            chatwoot_webhook_secret=_text(source, "CHATWOOT_WEBHOOK_SECRET"),
+            sms_url=_text(source, "SMS"),
+            desk_autonomy=_text(source, "DESK_AUTONOMY"),
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

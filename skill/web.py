@@ -13,6 +13,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from skill.alexa.endpoint import blueprint as alexa_blueprint
 from skill.bootstrap import Application, build
 from skill.channels.webchat import blueprint as webchat_blueprint
+from skill.desk.chat_page import blueprint as chat_page_blueprint
+from skill.desk.web import blueprint as desk_blueprint
 from skill.json_input import parse_json
 from skill.settings import Settings
 from skill.simulator.web import blueprint as simulator_blueprint
@@ -44,6 +46,12 @@ def create_app(
 
     app.register_blueprint(alexa_blueprint)
     app.register_blueprint(webchat_blueprint)
+    app.register_blueprint(chat_page_blueprint)
+    app.register_blueprint(desk_blueprint)
+    if wired.chatwoot is not None:
+        from skill.desk.chatwoot import blueprint as chatwoot_blueprint
+
+        app.register_blueprint(chatwoot_blueprint)
     if wired.settings.simulator_enabled:
         app.register_blueprint(simulator_blueprint)
 

@@ -18,6 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from nlu.contract import SHOPPING_INTENTS
+
 INVOCATION_NAME = "acme home"
 MODEL_PATH = Path("infra/skill-package/interactionModels/custom/en-US.json")
 QUERY_SLOT = "query"
@@ -120,12 +122,9 @@ BUILT_INS: tuple[str, ...] = (
     "AMAZON.StartOverIntent",
 )
 # Short carrier-less requests the parser is trained on; they become PhraseIntent slot values.
+# Searches ("find_product", "find_seen_on") need a query, which ShopIntent's carriers capture.
 PHRASE_INTENTS: tuple[str, ...] = (
-    "refine_search",
-    "select_item",
-    "product_info",
-    "check_availability",
-    "add_to_cart",
+    *(i for i in SHOPPING_INTENTS if i not in ("find_product", "find_seen_on")),
     "order_status",
     "shipping_info",
 )

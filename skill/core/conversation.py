@@ -94,6 +94,11 @@ class Conversation:
                 replace(state, pending={}),
                 Parse(text="", intent="stop", confidence=1.0),
             )
+        if state.handed_off and turn.event == "message":
+            relayed = people.relay_to_person(self._services, turn, state)
+            if relayed is not None:
+                return relayed
+            state = people.resume_after_person(state)
         parse = (
             Parse(text="", intent="greeting", confidence=1.0)
             if turn.event == "launch"

@@ -34,10 +34,20 @@ class OrderService(Protocol):
 class HandoffDesk(Protocol):
     """Where conversations go to people: the core opens tickets, desks and tools list them."""
 
-    def open_ticket(self, request: HandoffRequest) -> str: ...
+    def open_ticket(self, request: HandoffRequest) -> str:
+        """Store the ticket durably (one open ticket per conversation); returns its id."""
+        ...
+
+    def relay(self, conversation_id: str, text: str) -> str | None:
+        """Pass the shopper's words to the person holding the conversation.
+
+        Returns the ticket's state ("waiting", "assigned", "transferred") while a person holds
+        or is about to hold it, and None once it is closed: then the assistant answers again.
+        """
+        ...
 
     def tickets(self, *, status: str | None = None, limit: int = 100) -> list[Ticket]:
-        """Newest first; `status` filters ("open", ...)."""
+        """Newest first; `status` filters by state ("waiting", "assigned", "resolved", ...)."""
         ...
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from skill.core.model import HandoffRequest, OutboundMessage, Ticket
+from skill.core.model import OutboundMessage
 from skill.errors import SettingsError, StateStoreError
 from skill.store.sqlite import now_iso
 
@@ -191,97 +191,6 @@ class DynamoHitCounter:
             ReturnValues="UPDATED_NEW",
         )
         return int(answer.get("Attributes", {}).get("hits", 1))
-
-
-class DynamoTicketDesk:
-    """Tickets keyed by id; a marker item per conversation holds its open ticket.
-
-    The marker is written with a condition, so two turns racing in one conversation (or two
-    Lambda instances) open one ticket between them, not two.
-    """
-
-    def __init__(self, tables: DynamoTables, *, max_open_per_conversation: int = 1) -> None:
-        self._table = tables["tickets"]
-        self._max_open = max_open_per_conversation
-
-    def open_ticket(self, request: HandoffRequest) -> str:
-        ticket_id = "T-" + uuid.uuid4().hex[:10].upper()
-        if self._max_open > 0:
-            existing = self._claim(request.conversation_id, ticket_id)
-            if existing is not None:
-                return existing
-        payload = {
-            "transcript": [dict(t) for t in request.transcript],
-            "context": dict(request.context),
-        }
-        _call(
-            "ticket write",
-            self._table.put_item,
-            Item={
-                "id": ticket_id,
-                "conversation_id": request.conversation_id,
-                "shopper_id": request.shopper_id,
-                "channel": request.channel,
-                "reason": request.reason,
-                "status": "open",
-                "payload": json.dumps(payload, default=str),
-                "created_at": now_iso(),
-            },
-            ConditionExpression="attribute_not_exists(id)",
-        )
-        return ticket_id
-
-    def _claim(self, conversation_id: str, ticket_id: str) -> str | None:
-        """Record `ticket_id` as the conversation's open ticket, or return the one already open.
-
-        At most one open ticket per conversation: a DynamoDB item per conversation cannot hold
-        a count atomically with the ticket, and one is what shoppers and agents need.
-        """
-        from botocore.exceptions import ClientError
-
-        marker = {"id": OPEN_MARKER_PREFIX + conversation_id}
-        for _ in range(3):
-            try:
-                self._table.put_item(
-                    Item={**marker, "ticket_id": ticket_id, "created_at": now_iso()},
-                    ConditionExpression="attribute_not_exists(id)",
-                )
-                return None
-            except ClientError as e:
-                if e.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                    raise StateStoreError(f"DynamoDB ticket write failed: {e}") from e
-            held = _call("ticket read", self._table.get_item, Key=marker).get("Item") or {}
-            open_id = str(held.get("ticket_id", ""))
-            ticket = _call("ticket read", self._table.get_item, Key={"id": open_id}).get("Item")
-            if ticket is not None and ticket.get("status") == "open":
-                return open_id
-            # The marked ticket was closed: free the marker (if still that one) and claim again.
-            try:
-                self._table.delete_item(
-                    Key=marker,
-                    ConditionExpression="ticket_id = :held",
-                    ExpressionAttributeValues={":held": open_id},
-                )
-            except ClientError as e:
-                if e.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                    raise StateStoreError(f"DynamoDB ticket write failed: {e}") from e
-        raise StateStoreError("could not record the conversation's open ticket")
-
-    def tickets(self, *, status: str | None = None, limit: int = 100) -> list[Ticket]:
-        items = _call("ticket scan", self._table.scan).get("Items", [])
-        out: list[Ticket] = []
-        for item in items:
-            if str(item.get("id", "")).startswith(OPEN_MARKER_PREFIX):
-                continue
-            if status is not None and item.get("status") != status:
-                continue
-            kept = {k: v for k, v in item.items() if k not in ("id", "payload")}
-            ticket: Ticket = kept  # type: ignore[assignment]
-            ticket["ticket_id"] = item["id"]
-            ticket.update(json.loads(str(item.get("payload", "{}"))))
-            out.append(ticket)
-        out.sort(key=lambda t: str(t.get("created_at", "")), reverse=True)
-        return out[:limit]
 
 
 class DynamoOutbox:

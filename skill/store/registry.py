@@ -5,16 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from skill.core.ports import (
-    ConversationStore,
-    HandoffDesk,
-    HitCounter,
-    OrderService,
-    Outbox,
-    ShopperStore,
-)
+from skill.core.ports import ConversationStore, HitCounter, OrderService, Outbox, ShopperStore
 from skill.errors import SettingsError, StateStoreError
 
 
@@ -29,7 +22,8 @@ class StateBackend:
     name: str
     shoppers: ShopperStore
     conversations: ConversationStore
-    desk: HandoffDesk
+    # Tickets, message streams, agents and sessions of the agent desk (skill.desk.store.DeskStore).
+    desk_store: Any
     outbox: Outbox
     orders: OrderService
     # Shared request counters for rate limits (skill/channels/limits.py).
@@ -39,8 +33,7 @@ class StateBackend:
     closers: list[Closeable] = field(default_factory=list)
 
 
-# (url, data_dir, *, open_tickets_per_conversation) -> StateBackend
-StateFactory = Callable[..., StateBackend]
+StateFactory = Callable[[str, Path], StateBackend]
 _FACTORIES: dict[str, StateFactory] = {}
 _SCHEMES: dict[str, str] = {}
 
@@ -57,9 +50,9 @@ def register(name: str, *, scheme: str) -> Callable[[StateFactory], StateFactory
 
 
 @register("sqlite.v1", scheme="sqlite")
-def _sqlite(url: str, data_dir: Path, *, open_tickets_per_conversation: int = 1) -> StateBackend:
-    from skill.desk.tickets import SqliteTicketDesk
+def _sqlite(url: str, data_dir: Path) -> StateBackend:
     from skill.store.demo_orders import DemoOrderService
+    from skill.store.desk_sqlite import SqliteDeskStore
     from skill.store.sqlite import (
         SqliteConversationStore,
         SqliteDatabase,
@@ -81,7 +74,7 @@ def _sqlite(url: str, data_dir: Path, *, open_tickets_per_conversation: int = 1)
         name="sqlite.v1",
         shoppers=SqliteShopperStore(database),
         conversations=SqliteConversationStore(database),
-        desk=SqliteTicketDesk(database, max_open_per_conversation=open_tickets_per_conversation),
+        desk_store=SqliteDeskStore(database),
         outbox=SqliteOutbox(database),
         orders=DemoOrderService(database),
         counter=SqliteHitCounter(database),
@@ -91,19 +84,19 @@ def _sqlite(url: str, data_dir: Path, *, open_tickets_per_conversation: int = 1)
 
 
 @register("dynamodb.v1", scheme="dynamodb")
-def _dynamodb(url: str, data_dir: Path, *, open_tickets_per_conversation: int = 1) -> StateBackend:
+def _dynamodb(url: str, data_dir: Path) -> StateBackend:
     try:
         import boto3
     except ImportError as e:
         raise SettingsError("DynamoDB state needs boto3: pip install 'ambient-shop[aws]'") from e
     from skill.store.demo_orders import DemoOrderService
+    from skill.store.desk_dynamodb import DynamoDeskStore
     from skill.store.dynamodb import (
         DynamoConversationStore,
         DynamoHitCounter,
         DynamoOutbox,
         DynamoShopperStore,
         DynamoTables,
-        DynamoTicketDesk,
         parse_dynamodb_url,
     )
     from skill.store.sqlite import SqliteDatabase
@@ -119,7 +112,7 @@ def _dynamodb(url: str, data_dir: Path, *, open_tickets_per_conversation: int = 
         name="dynamodb.v1",
         shoppers=DynamoShopperStore(tables),
         conversations=DynamoConversationStore(tables),
-        desk=DynamoTicketDesk(tables, max_open_per_conversation=open_tickets_per_conversation),
+        desk_store=DynamoDeskStore(tables),
         outbox=DynamoOutbox(tables),
         orders=DemoOrderService(orders_db),
         counter=DynamoHitCounter(tables),
@@ -128,16 +121,14 @@ def _dynamodb(url: str, data_dir: Path, *, open_tickets_per_conversation: int = 
     )
 
 
-def open_state(url: str, *, data_dir: Path, open_tickets_per_conversation: int = 1) -> StateBackend:
+def open_state(url: str, *, data_dir: Path) -> StateBackend:
     scheme = url.partition("://")[0].lower()
     name = _SCHEMES.get(scheme)
     if name is None:
         raise SettingsError(
             f"unknown state URL scheme {scheme!r} in {url!r} (known: {', '.join(sorted(_SCHEMES))})"
         )
-    return _FACTORIES[name](
-        url, data_dir, open_tickets_per_conversation=open_tickets_per_conversation
-    )
+    return _FACTORIES[name](url, data_dir)
 
 
 def init_state(url: str, *, data_dir: Path) -> list[str]:

@@ -30,7 +30,6 @@ CREATE TABLE IF NOT EXISTS tickets (
     channel TEXT NOT NULL, reason TEXT NOT NULL, status TEXT NOT NULL,
     payload TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS tickets_by_status ON tickets (status, created_at);
-CREATE INDEX IF NOT EXISTS tickets_by_conversation ON tickets (conversation_id, status);
 CREATE TABLE IF NOT EXISTS orders (
     shopper_id TEXT NOT NULL, order_id TEXT NOT NULL, payload TEXT NOT NULL,
     PRIMARY KEY (shopper_id, order_id));

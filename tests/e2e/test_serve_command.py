@@ -70,3 +70,85 @@ def test_serve_unverified_answers_and_says_so(dev_server):
     output, _ = process.communicate(timeout=10)
     assert f"POST {url}/alexa" in output
     assert "verification is OFF" in output
+
+
+def _banner(process: subprocess.Popen[str]) -> str:
+    process.terminate()
+    output, _ = process.communicate(timeout=10)
+    return output
+
+
+def test_serve_prints_a_fresh_demo_desk_login_that_works(tmp_path):
+    import re
+
+    logins = []
+    for _ in range(2):
+        for url, process in _serve(tmp_path):
+            page = requests.get(f"{url}/desk", timeout=10)
+            assert "Sign in" in page.text
+            output = _banner(process)
+        assert f"{url}/desk" in output
+        found = re.search(r"Demo desk login: demo / (\S+)", output)
+        assert found, output
+        logins.append(found.group(1))
+    assert logins[0] != logins[1], "a random password on each start, never a fixed default"
+
+    from tests.support.desk import open_desk
+
+    desk, closers = open_desk(tmp_path)
+    assert desk.authenticate("demo", logins[0]) is None
+    assert desk.authenticate("demo", logins[1]) is not None
+    for resource in closers:
+        resource.close()
+
+
+def test_no_demo_login_in_production(tmp_path):
+    for _url, process in _serve(tmp_path, AMBIENT_SHOP_PRODUCTION="1"):
+        output = _banner(process)
+    assert "Demo desk login" not in output
+    assert "ambient-shop desk add-agent" in output
+
+
+def test_desk_add_agent_command(tmp_path):
+    env = {**os.environ, "AMBIENT_SHOP_DATA_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "skill.cli", "desk", "add-agent"]
+    made = subprocess.run(
+        [*command, "sue", "--role", "supervisor", "--name", "Sue", "--password-stdin"],
+        input="a long enough password\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "created supervisor sue (Sue)" in made.stdout and "password" not in made.stdout
+    generated = subprocess.run(
+        [*command, "ann"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert generated.returncode == 0, generated.stderr
+    password = generated.stdout.split("password (shown once): ")[1].strip()
+    again = subprocess.run(
+        [*command, "ann"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+    from tests.support.desk import open_desk
+
+    desk, closers = open_desk(tmp_path)
+    assert desk.authenticate("sue", "a long enough password").role == "supervisor"
+    assert desk.authenticate("ann", password).role == "agent"
+    for resource in closers:
+        resource.close()

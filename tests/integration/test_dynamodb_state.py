@@ -45,10 +45,14 @@ def test_stores_round_trip(state_url, tmp_path):
     assert state.shoppers.load("nobody") == {}
     state.conversations.save("c1", {"version": 1, "results": ["a"]})
     assert state.conversations.load("c1") == {"version": 1, "results": ["a"]}
-    ticket = state.desk.open_ticket(
+    from skill.bootstrap import build_desk
+    from skill.settings import Settings
+
+    desk = build_desk(Settings(data_dir=tmp_path), state).desk
+    ticket = desk.open_ticket(
         HandoffRequest("c1", "u1", "alexa", "asked", ({"shopper": "hi", "assistant": "yo"},))
     )
-    tickets = state.desk.tickets(status="open")
+    tickets = desk.tickets(status="waiting")
     assert [t["ticket_id"] for t in tickets] == [ticket]
     assert tickets[0]["transcript"][0]["shopper"] == "hi"
     state.outbox.send(shopper_id="u1", channel="sms", text="link", link="https://x")
@@ -92,8 +96,17 @@ def test_alexa_conversation_with_dynamodb_state(
     )
     profile = wired.state.shoppers.load("amzn1.ask.account.test")
     assert profile.get("cart"), "the cart is persisted in DynamoDB"
-    post(alexa_envelope(intent="AgentIntent", skill_id=TEST_SKILL_ID))
-    assert wired.desk.tickets(status="open")
+    wired.state.shoppers.save("amzn1.ask.account.test", {**profile, "phone": "+15555550123"})
+    asked = post(alexa_envelope(intent="AgentIntent", skill_id=TEST_SKILL_ID))
+    post(
+        alexa_envelope(
+            intent="AMAZON.YesIntent",
+            skill_id=TEST_SKILL_ID,
+            session_new=False,
+            attributes=asked["sessionAttributes"],
+        )
+    )
+    assert wired.desk.tickets(status="waiting")
     wired.close()
 
 

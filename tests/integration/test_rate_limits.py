@@ -109,4 +109,3 @@ def test_defaults_limit_both_shoppers_and_addresses():
     settings = Settings.from_env({})
     assert settings.rate_per_shopper.count > 0 and settings.rate_per_address.count > 0
     assert settings.rate_per_address.count >= settings.rate_per_shopper.count
-    assert settings.open_tickets_per_conversation == 1

@@ -75,7 +75,7 @@ def test_two_workers_share_one_sqlite_file_without_locking_errors(tmp_path):
     import sqlite3
 
     with sqlite3.connect(tmp_path / "data" / "state.db") as db:
-        tickets = db.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+        tickets = db.execute("SELECT COUNT(*) FROM desk_tickets").fetchone()[0]
         seeded = db.execute("SELECT COUNT(DISTINCT shopper_id) FROM orders").fetchone()[0]
     assert tickets == SHOPPERS and seeded == SHOPPERS
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from skill.core.ports import HandoffRequest
 from skill.errors import StateStoreError
 from tests.support.moto import moto_server
 
@@ -82,40 +81,18 @@ def test_missing_tables_stop_the_start_then_state_init_creates_them(dynamo_env, 
         handoff = client.post("/chat/api/messages", json={"text": "talk to a person"})
         assert handoff.get_json()["reply"]["handoff"]["ticket_id"].startswith("T-")
 
-        wired.state.desk._table.meta.client.delete_table(TableName=f"{prefix}tickets")
+        import boto3
+
+        boto3.client(
+            "dynamodb",
+            region_name="us-east-1",
+            endpoint_url=dynamo_env["AMBIENT_SHOP_STATE"].split("endpoint_url=")[1],
+        ).delete_table(TableName=f"{prefix}tickets")
         health = client.get("/healthz")
         assert health.status_code == 503
         assert f"{prefix}tickets" in " ".join(health.get_json()["problems"])
     finally:
         wired.close()
-
-
-def test_dynamodb_desk_keeps_one_open_ticket_per_conversation(dynamo_env):
-    from skill.store.registry import init_state, open_state
-
-    url = dynamo_env["AMBIENT_SHOP_STATE"]
-    init_state(url, data_dir=Path(dynamo_env["AMBIENT_SHOP_DATA_DIR"]))
-    state = open_state(url, data_dir=Path(dynamo_env["AMBIENT_SHOP_DATA_DIR"]))
-    request = HandoffRequest(
-        conversation_id="c-1", shopper_id="s-1", channel="webchat", reason="r", transcript=()
-    )
-    first = state.desk.open_ticket(request)
-    assert state.desk.open_ticket(request) == first
-    other = state.desk.open_ticket(
-        HandoffRequest(
-            conversation_id="c-2", shopper_id="s-1", channel="webchat", reason="r", transcript=()
-        )
-    )
-    assert other != first
-    assert {t["ticket_id"] for t in state.desk.tickets()} == {first, other}
-    # Once a person closes it, the conversation may ask again.
-    state.desk._table.update_item(
-        Key={"id": first},
-        UpdateExpression="SET #s = :closed",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":closed": "closed"},
-    )
-    assert state.desk.open_ticket(request) not in (first, other)
 
 
 def test_dynamodb_counter_counts_per_key(dynamo_env):
@@ -131,3 +108,27 @@ def test_dynamodb_counter_counts_per_key(dynamo_env):
 def test_sqlite_state_is_healthy_by_default(client):
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok" and body["problems"] == []
+
+
+def test_an_unreachable_catalog_makes_healthz_unavailable(settings, demo_catalog, nlp):
+    from catalog_adapter.models import CatalogHealth
+    from skill.bootstrap import build
+    from skill.web import create_app
+
+    class Unreachable:
+        def __init__(self, inner: Any) -> None:
+            self._inner = inner
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._inner, name)
+
+        def health(self) -> CatalogHealth:
+            return CatalogHealth(ok=False, detail="too many open files")
+
+    wired = build(settings, catalog=Unreachable(demo_catalog), parser=nlp)
+    try:
+        health = create_app(application=wired).test_client().get("/healthz")
+        assert health.status_code == 503
+        assert "catalog: too many open files" in health.get_json()["problems"]
+    finally:
+        wired.close()

@@ -39,7 +39,7 @@ def test_handoff_over_web_chat_opens_a_ticket(client, application):
     body = say(client, "let me talk to a person")
     assert body["reply"]["handoff"]["ticket_id"].startswith("T-")
     assert body["reply"]["end_session"] is False
-    assert application.desk.tickets(status="open")
+    assert application.desk.tickets(status="waiting")
 
 
 @pytest.mark.parametrize(

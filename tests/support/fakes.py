@@ -10,6 +10,7 @@ from typing import Any
 from catalog_adapter.errors import CatalogUnavailable
 from catalog_adapter.models import (
     Appearance,
+    CatalogHealth,
     Money,
     Product,
     ProductQuery,
@@ -133,6 +134,9 @@ class FakeCatalog:
     def vocabulary(self) -> dict[str, list[str]]:
         return {"brands": sorted({p.brand for p in self.products if p.brand})}
 
+    def health(self) -> CatalogHealth:
+        return CatalogHealth(ok=not self.down, detail="catalog is down" if self.down else "fake")
+
     def close(self) -> None:
         return None
 
@@ -204,13 +208,20 @@ class RecordingOutbox:
 class RecordingDesk:
     def __init__(self) -> None:
         self.requests: list[HandoffRequest] = []
+        self.relayed: list[tuple[str, str]] = []
+        self.closed: set[str] = set()
 
     def open_ticket(self, request: HandoffRequest) -> str:
         self.requests.append(request)
         return f"T-{len(self.requests)}"
 
+    def relay(self, conversation_id: str, text: str) -> str | None:
+        self.relayed.append((conversation_id, text))
+        open_ids = {r.conversation_id for r in self.requests} - self.closed
+        return "assigned" if conversation_id in open_ids else None
+
     def tickets(self, *, status: str | None = None, limit: int = 100) -> list[Ticket]:
-        if status not in (None, "open"):
+        if status not in (None, "waiting"):
             return []
         found = [
             Ticket(
@@ -219,7 +230,7 @@ class RecordingDesk:
                 shopper_id=request.shopper_id,
                 channel=request.channel,
                 reason=request.reason,
-                status="open",
+                status="waiting",
             )
             for number, request in enumerate(self.requests, start=1)
         ]

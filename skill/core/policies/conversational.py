@@ -77,6 +77,8 @@ def yes(ctx: PolicyContext) -> Outcome:
 
 def no(ctx: PolicyContext) -> Outcome:
     action = ctx.state.pending.get("action")
+    if action == "handoff" and ctx.state.pending.get("contact"):
+        return people.handoff_declined(ctx)
     if action == "cancel_order":
         text = "Okay, I've left the order as it is. Anything else?"
     elif action in ("add_to_cart", "send_link"):
