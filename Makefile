@@ -9,7 +9,7 @@ NODE_INSTALLED := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint format bench clean nlu-model node browser
+.PHONY: install run test soak lint format bench clean nlu-model node browser
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: nlu-model node browser
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
+
+# Long fuzzing (10,000 inputs per endpoint) and soak (50,000 turns) runs; not part of `make test`.
+soak: nlu-model
+	$(BIN)/pytest -q -m soak
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

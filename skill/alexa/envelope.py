@@ -88,7 +88,12 @@ def _check_intent(request: Mapping[str, Any]) -> None:
 
 def check_envelope(payload: Any) -> dict[str, Any]:
     """The envelope, within the JSON limits and with every field the skill reads well typed."""
-    envelope = check_json(payload)
+    try:
+        envelope = check_json(payload)
+    except BadEnvelope:
+        raise
+    except JsonInputError as e:
+        raise BadEnvelope(str(e)) from e
     if not isinstance(envelope, dict):
         raise BadEnvelope("an Alexa request envelope is a JSON object")
     _string(envelope, "version", "")

@@ -6,7 +6,8 @@ import logging
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from skill.alexa.envelope import BadEnvelope, apology_response, invoke_skill
+from skill.alexa.envelope import apology_response, invoke_skill
+from skill.json_input import JsonInputError
 
 if TYPE_CHECKING:
     from skill.bootstrap import Application
@@ -35,6 +36,6 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         return apology_response()
     try:
         return invoke_skill(skill, event, context=context)
-    except BadEnvelope as e:
+    except JsonInputError as e:
         log.warning("refused an event that is not an Alexa request: %s", e)
         return apology_response()
