@@ -64,12 +64,15 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
 
     imp = commands.add_parser(
         "import",
-        help="import Google Merchant product (TSV/CSV/XML), local-inventory and appearance feeds",
+        help="import Google Merchant product (TSV/CSV/XML), local-inventory and appearance feeds "
+        "from files, https:// URLs or s3://bucket/key",
     )
-    imp.add_argument("products", type=Path, metavar="PRODUCT_FEED")
-    imp.add_argument("--inventory", type=Path, help="local-inventory feed (store_code, id, ...)")
-    imp.add_argument("--appearances", type=Path, help="seen-on feed (person, media, product_id...)")
-    imp.add_argument("--stores", type=Path, help="stores file (store_code, name, city, ...)")
+    imp.add_argument(
+        "products", metavar="PRODUCT_FEED", help="a file, an https:// URL or s3://bucket/key"
+    )
+    imp.add_argument("--inventory", help="local-inventory feed (store_code, id, ...)")
+    imp.add_argument("--appearances", help="seen-on feed (person, media, product_id...)")
+    imp.add_argument("--stores", help="stores file (store_code, name, city, ...)")
     imp.add_argument("--synonyms", type=Path, help="extra search synonyms, one group a line")
     imp.add_argument("--currency", default="USD", help="the catalog's currency (default: USD)")
     imp.add_argument(
@@ -78,6 +81,11 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
         default=SHOWN_ERRORS,
         metavar="N",
         help="print at most N row errors (default: %(default)s)",
+    )
+    imp.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild even when every remote feed is unchanged since the last import",
     )
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
     add_catalog_argument(imp)
@@ -126,6 +134,10 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     add_catalog_argument(stats)
     stats.set_defaults(run=_stats)
 
+    from catalog_adapter.publish_cli import add_commands
+
+    add_commands(commands)
+
     try:
         from catalog_adapter import relevance
     except ImportError:
@@ -171,6 +183,7 @@ class _ProgressBar:
 
 def _import(args: argparse.Namespace) -> int:
     from catalog_adapter.feeds import import_feeds
+    from catalog_adapter.sources import fetch_feed_set, record_import
     from catalog_adapter.sqlite_index import path_from_url
 
     url = args.catalog or os.environ.get(CATALOG_ENV, "").strip()
@@ -179,14 +192,36 @@ def _import(args: argparse.Namespace) -> int:
             "say where to import: --catalog sqlite:///PATH (or set AMBIENT_SHOP_CATALOG)"
         )
     target = path_from_url(url)
-    bar = _ProgressBar(f"importing {args.products.name}", sys.stderr)
+    try:
+        feeds = fetch_feed_set(
+            target,
+            {
+                "products": args.products,
+                "inventory": args.inventory,
+                "appearances": args.appearances,
+                "stores": args.stores,
+            },
+        )
+    except FeedError as e:
+        print(f"ambient-shop: import failed, the catalog was not changed: {e}", file=sys.stderr)
+        return 1
+    if feeds.unchanged and not args.force:
+        message = "feeds unchanged since the last import; the catalog was not rebuilt"
+        if args.json:
+            print(json.dumps({"catalog": str(target), "unchanged_feeds": True}))
+        else:
+            print(message)
+        return 0
+    products = feeds.path("products")
+    assert products is not None
+    bar = _ProgressBar(f"importing {Path(args.products).name}", sys.stderr)
     try:
         report = import_feeds(
             target,
-            products=args.products,
-            inventory=args.inventory,
-            appearances=args.appearances,
-            stores=args.stores,
+            products=products,
+            inventory=feeds.path("inventory"),
+            appearances=feeds.path("appearances"),
+            stores=feeds.path("stores"),
             synonyms=args.synonyms,
             currency=args.currency,
             progress=bar,
@@ -195,6 +230,7 @@ def _import(args: argparse.Namespace) -> int:
         bar.finish()
         print(f"ambient-shop: import failed, the catalog was not changed: {e}", file=sys.stderr)
         return 1
+    record_import(target, feeds)
     bar.finish()
     if args.json:
         body = {

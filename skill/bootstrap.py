@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
 
     from skill.alexa.verification import AlexaRequestVerifier
+    from skill.engage.service import Engage
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,7 @@ class Application:
     token_signer: TokenSigner
     # The embedded desk (tickets, agents, /desk pages); Chatwoot's adapter when that is selected.
     agent_desk: Desk
+    engage: Engage
     chatwoot: Any = None
     limiter: RateLimiter | None = None
     closers: list[Closeable] = field(default_factory=list)
@@ -169,9 +173,12 @@ def build(
     catalog: Catalog | None = None,
     parser: Parser | None = None,
     verifier: AlexaRequestVerifier | None = None,
+    clock: Any = None,
 ) -> Application:
-    """Wire the application; tests pass their own catalog, parser or verifier."""
+    """Wire the application; tests pass their own catalog, parser, verifier or clock."""
     from skill.alexa.skill import build_skill
+    from skill.engage.personal import EngagedConversation
+    from skill.engage.service import engage_for_state
 
     settings = settings or Settings.from_env()
     closers: list[Closeable] = []
@@ -198,7 +205,11 @@ def build(
         shoppers=state.shoppers,
         skill_name=settings.skill_name,
     )
-    conversation = Conversation(services)
+    engage = engage_for_state(
+        settings, state, desk=wired_desk.port, outbox=wired_desk.outbox, clock=clock
+    )
+    connect_engage_to_desk(engage, wired_desk.desk)
+    conversation: Any = EngagedConversation(Conversation(services), engage)
     if verifier is None:
         verifier = build_verifier(settings)
     return Application(
@@ -224,5 +235,30 @@ def build(
             state.counter,
             {"shopper": settings.rate_per_shopper, "address": settings.rate_per_address},
         ),
+        engage=engage,
         closers=closers,
     )
+
+
+def connect_engage_to_desk(engage: Engage, desk: Desk) -> None:
+    """The desk reports claims, closings and CSAT answers to the CX numbers."""
+    desk.hooks.on_claimed.append(engage.desk_ticket_claimed)
+    desk.hooks.on_resolved.append(engage.desk_ticket_closed)
+    desk.hooks.on_csat.append(engage.desk_csat)
+
+
+@contextmanager
+def open_engage(settings: Settings | None = None) -> Iterator[tuple[Engage, StateBackend]]:
+    """Engagement services over the configured state, without loading the parser or catalog."""
+    from skill.engage.service import engage_for_state
+
+    settings = settings or Settings.from_env()
+    state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
+    try:
+        wired_desk = build_desk(settings, state)
+        engage = engage_for_state(settings, state, desk=wired_desk.port, outbox=wired_desk.outbox)
+        connect_engage_to_desk(engage, wired_desk.desk)
+        yield engage, state
+    finally:
+        for resource in state.closers:
+            resource.close()

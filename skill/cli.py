@@ -18,6 +18,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     app = create_app(settings)
+    from skill.engage.web import run_sweeps_in_background
+
+    run_sweeps_in_background(app.extensions["ambient_shop"].engage)
     base = f"http://{args.host}:{args.port}"
     wired = app.extensions["ambient_shop"]
     lines = [
@@ -25,7 +28,12 @@ def _serve(args: argparse.Namespace) -> int:
         f"  Alexa endpoint  POST {base}/alexa",
         f"  Health          GET  {base}/healthz",
     ]
-    for rule, label in (("/simulator", "Simulator"), ("/desk", "Agent desk")):
+    lines.append(f"  Commerce events POST {base}/events")
+    for rule, label in (
+        ("/simulator", "Simulator"),
+        ("/desk", "Agent desk"),
+        ("/desk/metrics", "CX dashboard"),
+    ):
         if any(r.rule == rule for r in app.url_map.iter_rules()):
             lines.append(f"  {label:<15} {base}{rule}")
     if any(r.rule == "/desk" for r in app.url_map.iter_rules()):
@@ -158,12 +166,16 @@ def build_parser() -> argparse.ArgumentParser:
     from catalog_adapter.cli import register_cli as register_catalog
     from nlu.cli import register_cli as register_nlu
     from skill.desk.cli import register_cli as register_desk
+    from skill.engage.cli import register_cli as register_engage
     from skill.simulator.cli import register_cli as register_simulator
 
     register_nlu(commands)
     register_catalog(commands)
     register_simulator(commands)
     register_desk(commands, open_desk=_open_desk)
+    from skill.bootstrap import open_engage
+
+    register_engage(commands, open_engage=open_engage)
     return parser
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from skill.channels.rates import Rate
+from skill.engage.config import EngageSettings
 from skill.errors import SettingsError
 
 ENV_PREFIX = "AMBIENT_SHOP_"
@@ -103,6 +104,8 @@ class Settings:
     sms_url: str | None = None
     # Offer limits per role, "agent:10:10,supervisor:50:25" (max shipping waived $, max discount %).
     desk_autonomy: str | None = None
+    # Commerce events, abandonment rule, loyalty tiers, surveys (skill/engage/config.py).
+    engage: EngageSettings = field(default_factory=EngageSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -134,6 +137,7 @@ class Settings:
             chatwoot_webhook_secret=_text(source, "CHATWOOT_WEBHOOK_SECRET"),
             sms_url=_text(source, "SMS"),
             desk_autonomy=_text(source, "DESK_AUTONOMY"),
+            engage=EngageSettings.from_env(source),
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -15,6 +15,7 @@ from skill.bootstrap import Application, build
 from skill.channels.webchat import blueprint as webchat_blueprint
 from skill.desk.chat_page import blueprint as chat_page_blueprint
 from skill.desk.web import blueprint as desk_blueprint
+from skill.engage.web import blueprint as engage_blueprint
 from skill.json_input import parse_json
 from skill.settings import Settings
 from skill.simulator.web import blueprint as simulator_blueprint
@@ -52,6 +53,7 @@ def create_app(
         from skill.desk.chatwoot import blueprint as chatwoot_blueprint
 
         app.register_blueprint(chatwoot_blueprint)
+    app.register_blueprint(engage_blueprint)
     if wired.settings.simulator_enabled:
         app.register_blueprint(simulator_blueprint)
 

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from skill.channels.tokens import TokenRefused
 from skill.desk.errors import DeskError
-from skill.desk.web import TICKET_ID, event_stream
+from skill.desk.web import TICKET_ID, event_stream, last_event_id
 
 blueprint = Blueprint(
     "chat_page",
@@ -65,8 +65,6 @@ def events() -> Any:
     if shopper_id is None:
         return jsonify({"error": "'shopper' must be a token issued by /chat/api/messages"}), 400
     outbox = current_app.extensions["ambient_shop"].outbox
-    raw = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
-    start = int(raw) if raw.isdigit() and len(raw) < 12 else 0
 
     def poll(cursor: int) -> tuple[list[tuple[int, str, Any]], int]:
         found = outbox.live(shopper_id, after=cursor)
@@ -74,7 +72,7 @@ def events() -> Any:
             cursor = entry["seq"]
         return [(e["seq"], "message", e) for e in found], cursor
 
-    return event_stream(poll, start)
+    return event_stream(poll, last_event_id())
 
 
 @blueprint.post("/chat/api/csat")

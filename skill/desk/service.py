@@ -33,6 +33,8 @@ OWNED = frozenset({"assigned", "transferred"})
 OPEN = frozenset({"waiting"}) | OWNED
 CLOSED = frozenset({"resolved", "handed_back"})
 MAX_REPLY_CHARS = 2000
+MAX_FAILED_SIGN_INS = 10
+LOCKOUT_S = 15 * 60
 CSAT_QUESTION = (
     "How satisfied were you with the help you got today? Reply with a number from 1 (not at all) "
     "to 5 (very satisfied)."
@@ -80,6 +82,8 @@ class ShopperDelivery(Protocol):
 class Hooks:
     """Callbacks for other parts of the product (engagement metrics, surveys)."""
 
+    on_claimed: list[Callable[[Mapping[str, Any]], None]] = field(default_factory=list)
+    # A person finished with a ticket; its status says "resolved" or "handed_back".
     on_resolved: list[Callable[[Mapping[str, Any]], None]] = field(default_factory=list)
     on_csat: list[Callable[[Mapping[str, Any], int], None]] = field(default_factory=list)
 
@@ -228,6 +232,8 @@ class Desk:
 
         ticket = self._change(ticket_id, take)
         self._event(ticket_id, "system", f"{agent.display_name} picked up the conversation.")
+        for hook in self.hooks.on_claimed:
+            self._run_hook(hook, ticket)
         if delivery_channel(ticket) == "webchat":
             self._tell(ticket, f"{agent.display_name} from {self._skill_name} joined the chat.")
         return ticket
@@ -353,6 +359,8 @@ class Desk:
             kind="notice",
         )
         self._event(ticket_id, "system", f"{agent.display_name} handed it back to the assistant.")
+        for hook in self.hooks.on_resolved:
+            self._run_hook(hook, ticket)
         return ticket
 
     def _close(self, agent: Agent, ticket_id: str, status: str) -> dict[str, Any]:
@@ -435,14 +443,35 @@ class Desk:
         return [Agent(r["username"], r["display_name"], r["role"]) for r in records]
 
     def authenticate(self, username: str, password: str) -> Agent | None:
-        record = self.store.get_record("agent", username.strip().lower()[:64])
+        name = username.strip().lower()[:64]
+        if self.locked_out(name):
+            verify_password(password, _dummy_hash())
+            return None
+        record = self.store.get_record("agent", name)
         if record is None:
             # Same work for unknown names, so timing does not reveal which usernames exist.
             verify_password(password, _dummy_hash())
+            self._failed_sign_in(name)
             return None
         if record.get("disabled") or not verify_password(password, str(record["password"])):
+            self._failed_sign_in(name)
             return None
+        self.store.delete_record("throttle", name)
         return Agent(record["username"], record["display_name"], record["role"])
+
+    def locked_out(self, username: str) -> bool:
+        """Too many wrong passwords for this name lately: guessing stops for a while."""
+        failures = self.store.get_record("throttle", username.strip().lower()[:64]) or {}
+        return int(failures.get("count", 0)) >= MAX_FAILED_SIGN_INS
+
+    def _failed_sign_in(self, username: str) -> None:
+        failures = self.store.get_record("throttle", username) or {}
+        self.store.put_record(
+            "throttle",
+            username,
+            {"count": int(failures.get("count", 0)) + 1},
+            ttl_s=LOCKOUT_S,
+        )
 
     def audit(self, entry: Mapping[str, Any]) -> None:
         at = now_iso()

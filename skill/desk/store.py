@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-RECORD_KINDS = ("agent", "session", "audit", "link")
+RECORD_KINDS = ("agent", "session", "audit", "link", "throttle")
 
 
 class DeskStore(Protocol):

@@ -8,11 +8,20 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 # The reasons a conversation reaches a person, most urgent first.
-REASONS = ("complaint", "repeated misunderstanding", "catalog outage", "policy", "asked")
+REASONS = (
+    "complaint",
+    "repeated misunderstanding",
+    "catalog outage",
+    "cart abandonment",
+    "policy",
+    "asked",
+)
 _REASON_WEIGHT = {
     "complaint": 40,
     "repeated misunderstanding": 25,
     "catalog outage": 20,
+    # Proactive help at a stalled checkout: a sale is waiting on it.
+    "cart abandonment": 20,
     "policy": 15,
     "asked": 10,
 }

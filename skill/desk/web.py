@@ -214,14 +214,17 @@ def login_submit() -> Any:
     password = request.form.get("password", "")[:256]
     agent = _desk().authenticate(username, password)
     if agent is None:
+        locked = _desk().locked_out(username)
         body = render_template(
             "desk/login.html",
             agent=None,
             login_token=expected,
-            error="Wrong username or password.",
+            error="Too many wrong passwords: try again in 15 minutes."
+            if locked
+            else "Wrong username or password.",
             next=request.form.get("next", ""),
         )
-        return body, 401
+        return body, 429 if locked else 401
     token, _session = start_session(_desk(), agent)
     response = redirect(_safe_next(request.form.get("next")))
     response.set_cookie(
@@ -386,7 +389,8 @@ def event_stream(poll: Callable[[int], tuple[list[tuple[int, str, Any]], int]], 
     )
 
 
-def _last_event_id() -> int:
+def last_event_id() -> int:
+    """Where a resumed stream picks up: the browser's Last-Event-ID, or ?after= on first open."""
     raw = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
     return int(raw) if raw.isdigit() and len(raw) < 12 else 0
 
@@ -399,7 +403,10 @@ def queue_events() -> Any:
 
     def poll(cursor: int) -> tuple[list[tuple[int, str, Any]], int]:
         rows = [summary(t) for t in desk.queue(agent)]
-        marks = "|".join(f"{r['ticket_id']}:{r['status']}:{r['owner']}" for r in rows)
+        # Waiting times are part of the mark, so the queue's clock moves without a reload.
+        marks = "|".join(
+            f"{r['ticket_id']}:{r['status']}:{r['owner']}:{r['waiting']}" for r in rows
+        )
         fingerprint = hashlib.sha256(marks.encode()).hexdigest()
         if fingerprint == state["fingerprint"]:
             return [], cursor
@@ -433,4 +440,4 @@ def ticket_events(ticket_id: str) -> Any:
             events.append((cursor, "ticket", summary(current)))
         return events, cursor
 
-    return event_stream(poll, _last_event_id())
+    return event_stream(poll, last_event_id())

@@ -15,7 +15,13 @@ from typing import Any
 from skill.errors import StateStoreError
 from skill.store.dynamodb import DynamoTables
 
-_RECORD_TABLES = {"agent": "profiles", "link": "state", "session": "state", "audit": "events"}
+_RECORD_TABLES = {
+    "agent": "profiles",
+    "link": "state",
+    "session": "state",
+    "throttle": "state",
+    "audit": "events",
+}
 STREAM_TTL_S = 30 * 24 * 3600
 MAX_STREAM_ENTRIES = 2000
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from skill.core.ports import ConversationStore, HitCounter, OrderService, Outbox, ShopperStore
 from skill.errors import SettingsError, StateStoreError
+
+if TYPE_CHECKING:
+    from skill.engage.records import EngageRecords
+    from skill.engage.service import ShopperEraser
 
 
 class Closeable(Protocol):
@@ -30,6 +34,9 @@ class StateBackend:
     counter: HitCounter | None = None
     # Names what is missing or unreachable; empty when the store can serve (start-up, /healthz).
     problems: Callable[[], list[str]] = lambda: []
+    # Engagement records (skill/engage) and the eraser that removes a shopper from every table.
+    engage_records: EngageRecords | None = None
+    eraser: ShopperEraser | None = None
     closers: list[Closeable] = field(default_factory=list)
 
 
@@ -51,6 +58,7 @@ def register(name: str, *, scheme: str) -> Callable[[StateFactory], StateFactory
 
 @register("sqlite.v1", scheme="sqlite")
 def _sqlite(url: str, data_dir: Path) -> StateBackend:
+    from skill.engage.sqlite_records import SqliteEngageRecords, SqliteShopperEraser
     from skill.store.demo_orders import DemoOrderService
     from skill.store.desk_sqlite import SqliteDeskStore
     from skill.store.sqlite import (
@@ -79,6 +87,8 @@ def _sqlite(url: str, data_dir: Path) -> StateBackend:
         orders=DemoOrderService(database),
         counter=SqliteHitCounter(database),
         problems=problems,
+        engage_records=SqliteEngageRecords(database),
+        eraser=SqliteShopperEraser(database),
         closers=[database],
     )
 
@@ -89,6 +99,7 @@ def _dynamodb(url: str, data_dir: Path) -> StateBackend:
         import boto3
     except ImportError as e:
         raise SettingsError("DynamoDB state needs boto3: pip install 'ambient-shop[aws]'") from e
+    from skill.engage.dynamodb_records import DynamoEngageRecords, DynamoShopperEraser
     from skill.store.demo_orders import DemoOrderService
     from skill.store.desk_dynamodb import DynamoDeskStore
     from skill.store.dynamodb import (
@@ -117,6 +128,8 @@ def _dynamodb(url: str, data_dir: Path) -> StateBackend:
         orders=DemoOrderService(orders_db),
         counter=DynamoHitCounter(tables),
         problems=tables.problems,
+        engage_records=DynamoEngageRecords(tables),
+        eraser=DynamoShopperEraser(tables),
         closers=[orders_db],
     )
 

@@ -111,38 +111,34 @@ def test_no_demo_login_in_production(tmp_path):
 
 def test_desk_add_agent_command(tmp_path):
     env = {**os.environ, "AMBIENT_SHOP_DATA_DIR": str(tmp_path)}
-    command = [sys.executable, "-m", "skill.cli", "desk", "add-agent"]
-    made = subprocess.run(
-        [*command, "sue", "--role", "supervisor", "--name", "Sue", "--password-stdin"],
-        input="a long enough password\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+
+    def add_agent(*args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "skill.cli", "desk", "add-agent", *args],
+            input=password,
+            stdin=None if password is not None else subprocess.DEVNULL,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    made = add_agent(
+        "sue",
+        "--role",
+        "supervisor",
+        "--name",
+        "Sue",
+        "--password-stdin",
+        password="a long enough password\n",
     )
     assert made.returncode == 0, made.stderr
     assert "created supervisor sue (Sue)" in made.stdout and "password" not in made.stdout
-    generated = subprocess.run(
-        [*command, "ann"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    generated = add_agent("ann")
     assert generated.returncode == 0, generated.stderr
     password = generated.stdout.split("password (shown once): ")[1].strip()
-    again = subprocess.run(
-        [*command, "ann"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    again = add_agent("ann")
     assert again.returncode == 2 and "already exists" in again.stderr
 
     from tests.support.desk import open_desk

@@ -11,6 +11,18 @@ from tests.conftest import LiveServer
 from tests.support.chatwoot_server import ACCOUNT_ID, INBOX_ID, SECRET, TOKEN, ChatwootServer
 
 
+def chatwoot_settings(url: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "desk": "chatwoot",
+        "chatwoot_url": url,
+        "chatwoot_account_id": ACCOUNT_ID,
+        "chatwoot_inbox_id": INBOX_ID,
+        "chatwoot_token": TOKEN,
+        "chatwoot_webhook_secret": SECRET,
+        **changes,
+    }
+
+
 @pytest.fixture
 def chatwoot() -> Iterator[ChatwootServer]:
     with ChatwootServer() as server:
@@ -23,15 +35,7 @@ def shop(chatwoot, settings, demo_catalog, nlp) -> Iterator[tuple[Any, LiveServe
     from skill.web import create_app
 
     wired = build(
-        settings.with_overrides(
-            dev_unverified=True,
-            desk="chatwoot",
-            chatwoot_url=chatwoot.url,
-            chatwoot_account_id=ACCOUNT_ID,
-            chatwoot_inbox_id=INBOX_ID,
-            chatwoot_token=TOKEN,
-            chatwoot_webhook_secret=SECRET,
-        ),
+        settings.with_overrides(dev_unverified=True, **chatwoot_settings(chatwoot.url)),
         catalog=demo_catalog,
         parser=nlp,
     )
@@ -110,14 +114,7 @@ def test_an_unreachable_chatwoot_is_an_honest_answer(settings, demo_catalog, nlp
     from skill.web import create_app
 
     wired = build(
-        settings.with_overrides(
-            desk="chatwoot",
-            chatwoot_url="http://127.0.0.1:9",
-            chatwoot_account_id=ACCOUNT_ID,
-            chatwoot_inbox_id=INBOX_ID,
-            chatwoot_token=TOKEN,
-            chatwoot_webhook_secret=SECRET,
-        ),
+        settings.with_overrides(**chatwoot_settings("http://127.0.0.1:9")),
         catalog=demo_catalog,
         parser=nlp,
     )
@@ -134,13 +131,7 @@ def test_chatwoot_needs_its_settings(settings, demo_catalog, nlp):
 
     with pytest.raises(SettingsError, match="AMBIENT_SHOP_CHATWOOT_TOKEN"):
         build(
-            settings.with_overrides(
-                desk="chatwoot",
-                chatwoot_url="http://x",
-                chatwoot_account_id="1",
-                chatwoot_inbox_id="1",
-                chatwoot_webhook_secret="s",
-            ),
+            settings.with_overrides(**chatwoot_settings("http://x", chatwoot_token=None)),
             catalog=demo_catalog,
             parser=nlp,
         )

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from skill.desk.errors import TicketConflict
-from tests.integration.test_desk_service import claim_with_processes
+from tests.integration.test_desk_service import claim_with_processes, claim_with_threads
 from tests.support.desk import agents, handoff, open_desk
-from tests.support.moto import moto_server
+from tests.support.moto import dynamodb_state_url, moto_server
 
 
 @pytest.fixture(scope="module")
@@ -22,17 +21,8 @@ def moto_url() -> Iterator[str]:
 
 @pytest.fixture
 def state_url(moto_url: str, monkeypatch: pytest.MonkeyPatch, request: Any) -> str:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    import boto3
-
-    from skill.store.dynamodb import DynamoTables
-
     prefix = f"d{abs(hash(request.node.name)) % 10**8}-"
-    resource = boto3.resource("dynamodb", region_name="us-east-1", endpoint_url=moto_url)
-    DynamoTables(resource, table_prefix=prefix).create_missing()
-    return f"dynamodb://?table_prefix={prefix}&region=us-east-1&endpoint_url={moto_url}"
+    return dynamodb_state_url(moto_url, monkeypatch, prefix=prefix)
 
 
 @pytest.fixture
@@ -68,26 +58,7 @@ def test_lifecycle_on_dynamodb(desk):
 
 
 def test_fifty_agents_claim_one_ticket_with_threads_on_dynamodb(desk):
-    people = agents(desk, *(f"agent{i}" for i in range(50)))
-    ticket_id = desk.open_ticket(handoff())
-    barrier = threading.Barrier(len(people))
-    won: list[str] = []
-
-    def claim(agent):
-        barrier.wait()
-        try:
-            desk.claim(agent, ticket_id)
-            won.append(agent.username)
-        except TicketConflict:
-            pass
-
-    threads = [threading.Thread(target=claim, args=(a,)) for a in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(won) == 1
-    assert desk.get(ticket_id)["owner"] == won[0]
+    claim_with_threads(desk)
 
 
 def test_fifty_agents_claim_one_ticket_with_processes_on_dynamodb(desk, state_url, tmp_path):

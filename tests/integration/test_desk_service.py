@@ -122,9 +122,9 @@ def test_supervisor_transfer_gives_access(desk):
     assert desk.offer(boss, ticket_2, kind="discount", value="20")["percent"] == "20"
 
 
-def test_fifty_agents_claim_one_ticket_with_threads(desk):
-    people = agents(desk, *(f"agent{i}" for i in range(50)))
-    ticket_id = desk.open_ticket(handoff())
+def claim_with_threads(desk, count: int = 50) -> None:
+    people = agents(desk, *(f"agent{i}" for i in range(count)))
+    ticket_id = desk.open_ticket(handoff("race"))
     barrier = threading.Barrier(len(people))
     won: list[str] = []
     lost: list[str] = []
@@ -142,8 +142,12 @@ def test_fifty_agents_claim_one_ticket_with_threads(desk):
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(won) == 1 and len(lost) == 49
+    assert len(won) == 1 and len(lost) == count - 1
     assert desk.get(ticket_id)["owner"] == won[0]
+
+
+def test_fifty_agents_claim_one_ticket_with_threads(desk):
+    claim_with_threads(desk)
 
 
 def _claim_in_process(
@@ -250,3 +254,13 @@ def test_bad_agent_input_is_refused(desk):
         desk.add_agent("ann", "another long password")
     assert desk.authenticate("ann", "wrong password") is None
     assert desk.authenticate("nobody", "whatever") is None
+
+
+def test_repeated_wrong_passwords_lock_the_name_for_a_while(desk):
+    agents(desk, "ann")
+    for _ in range(10):
+        assert desk.authenticate("ann", "guess") is None
+    assert desk.locked_out("ann")
+    assert desk.authenticate("ann", "correct horse battery") is None
+    desk.store.delete_record("throttle", "ann")  # what the lockout's expiry does
+    assert desk.authenticate("ann", "correct horse battery") is not None

@@ -11,7 +11,7 @@ import pytest
 from skill.core.model import HandoffRequest
 from tests.conftest import TEST_SKILL_ID
 from tests.support.alexa_signing import alexa_envelope
-from tests.support.moto import moto_server
+from tests.support.moto import dynamodb_state_url, moto_server
 
 
 @pytest.fixture(scope="module")
@@ -22,17 +22,8 @@ def moto_url() -> Iterator[str]:
 
 @pytest.fixture
 def state_url(moto_url: str, monkeypatch: pytest.MonkeyPatch, request: Any) -> str:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
     prefix = f"t{abs(hash(request.node.name)) % 10**8}-"
-    import boto3
-
-    from skill.store.dynamodb import DynamoTables
-
-    resource = boto3.resource("dynamodb", region_name="us-east-1", endpoint_url=moto_url)
-    DynamoTables(resource, table_prefix=prefix).create_missing()
-    return f"dynamodb://?table_prefix={prefix}&region=us-east-1&endpoint_url={moto_url}"
+    return dynamodb_state_url(moto_url, monkeypatch, prefix=prefix)
 
 
 def test_stores_round_trip(state_url, tmp_path):

@@ -67,6 +67,8 @@ def substitute(value: Any, *, stack: str = "shop", region: str = "eu-west-1") ->
 def statements(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     for name, role in resources(template, "AWS::IAM::Role").items():
         for policy in role["Properties"].get("Policies", []):
+            if "Fn::If" in policy:  # a policy that exists only under a condition
+                policy = policy["Fn::If"][1]
             for statement in policy["PolicyDocument"]["Statement"]:
                 yield f"{name}/{policy['PolicyName']}", statement
 
@@ -96,7 +98,10 @@ def test_parameters_for_skill_id_and_catalog(template):
     assert parameters["CatalogUrl"]["Default"] == ""
     env = template["Globals"]["Function"]["Environment"]["Variables"]
     assert env["AMBIENT_SHOP_SKILL_ID"] == {"Ref": "SkillId"}
-    assert env["AMBIENT_SHOP_CATALOG"] == {"Ref": "CatalogUrl"}
+    # With a product feed the skill serves the published index; else CatalogUrl.
+    condition, from_feed, otherwise = env["AMBIENT_SHOP_CATALOG"]["Fn::If"]
+    assert condition == "FeedCatalog" and otherwise == {"Ref": "CatalogUrl"}
+    assert substitute(from_feed).startswith("sqlite+s3://${CatalogBucket}/${CatalogPrefix}?")
     # Lambda can write only under /tmp.
     assert env["AMBIENT_SHOP_DATA_DIR"].startswith("/tmp/")
 
@@ -131,6 +136,9 @@ def test_conversation_state_expires_on_the_attribute_the_store_writes(template):
     assert f'"{ttl["AttributeName"]}"' in DYNAMO_STORE.read_text()
 
 
+CATALOG_OBJECTS = "arn:${AWS::Partition}:s3:::${CatalogBucket}/${CatalogPrefix}*"
+
+
 def test_no_wildcard_actions_or_resources(template):
     found = list(statements(template))
     assert found, "the template defines no IAM statements"
@@ -138,7 +146,48 @@ def test_no_wildcard_actions_or_resources(template):
         for action in as_list(statement["Action"]):
             assert "*" not in action, f"{where}: wildcard action {action}"
         for resource in as_list(statement["Resource"]):
+            # The one wildcard allowed: the objects under the catalog bucket's prefix.
+            if resource == {"Fn::Sub": CATALOG_OBJECTS}:
+                continue
             assert resource != "*" and "*" not in str(resource), f"{where}: wildcard resource"
+
+
+def catalog_policies(template: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    """A role's policies that exist only with a feed catalog (wrapped in Fn::If)."""
+    found = []
+    for policy in template["Resources"][role]["Properties"]["Policies"]:
+        if "Fn::If" in policy:
+            condition, policy, otherwise = policy["Fn::If"]
+            assert condition == "FeedCatalog" and otherwise == {"Ref": "AWS::NoValue"}
+            found.append(policy)
+        elif any("s3:" in str(s["Action"]) for s in policy["PolicyDocument"]["Statement"]):
+            found.append(policy)
+    return found
+
+
+def test_skill_functions_only_read_the_catalog_prefix(template):
+    for role in ("AlexaFunctionRole", "WebFunctionRole"):
+        (policy,) = catalog_policies(template, role)
+        (statement,) = policy["PolicyDocument"]["Statement"]
+        assert as_list(statement["Action"]) == ["s3:GetObject"], role
+        assert statement["Resource"] == {"Fn::Sub": CATALOG_OBJECTS}, role
+
+
+def test_the_refresh_function_writes_only_under_the_catalog_prefix(template):
+    role = template["Resources"]["CatalogRefreshRole"]
+    assert role["Condition"] == "FeedCatalog"
+    (policy,) = catalog_policies(template, "CatalogRefreshRole")
+    objects, listing = policy["PolicyDocument"]["Statement"]
+    assert set(objects["Action"]) == {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
+    assert objects["Resource"] == {"Fn::Sub": CATALOG_OBJECTS}
+    assert listing["Action"] == ["s3:ListBucket"]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": {"Fn::Sub": "${CatalogPrefix}*"}}}
+    function = template["Resources"]["CatalogRefreshFunction"]["Properties"]
+    modes = sorted(e["Properties"]["Input"] for e in function["Events"].values())
+    assert modes == ['{"mode": "full"}', '{"mode": "updates"}']
+    assert all(e["Type"] == "ScheduleV2" for e in function["Events"].values())
+    module, _, attribute = function["Handler"].rpartition(".")
+    assert callable(getattr(importlib.import_module(module), attribute))
 
 
 def dynamodb_operations_in_code() -> set[str]:
@@ -181,6 +230,7 @@ def test_each_role_writes_only_its_own_log_group(template):
         log_statements = [
             s
             for p in role["Properties"]["Policies"]
+            if "PolicyDocument" in p
             for s in p["PolicyDocument"]["Statement"]
             if any(a.startswith("logs:") for a in as_list(s["Action"]))
         ]

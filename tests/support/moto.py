@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from tests.support.processes import free_port, stop, wait_until_answering
 
@@ -38,3 +39,17 @@ def moto_server() -> Iterator[str]:
         yield url
     finally:
         stop(process)
+
+
+def dynamodb_state_url(endpoint: str, monkeypatch: Any, *, prefix: str) -> str:
+    """Fresh tables under `prefix` on the moto server; returns the AMBIENT_SHOP_STATE URL."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    import boto3
+
+    from skill.store.dynamodb import DynamoTables
+
+    resource = boto3.resource("dynamodb", region_name="us-east-1", endpoint_url=endpoint)
+    DynamoTables(resource, table_prefix=prefix).create_missing()
+    return f"dynamodb://?table_prefix={prefix}&region=us-east-1&endpoint_url={endpoint}"
