@@ -109,3 +109,17 @@ def test_defaults_limit_both_shoppers_and_addresses():
     settings = Settings.from_env({})
     assert settings.rate_per_shopper.count > 0 and settings.rate_per_address.count > 0
     assert settings.rate_per_address.count >= settings.rate_per_shopper.count
+
+
+def test_unsigned_events_count_against_the_address_signed_ones_do_not(application):
+    client = limited_client(application, Clock(), shopper=100, address=3)
+    statuses = [
+        client.post(
+            "/events",
+            data=b'{"type": "cart_updated"}',
+            content_type="application/json",
+            environ_overrides={"REMOTE_ADDR": "10.0.0.7"},
+        ).status_code
+        for _ in range(5)
+    ]
+    assert statuses == [401, 401, 401, 429, 429]
