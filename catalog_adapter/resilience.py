@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from catalog_adapter.errors import CatalogConfigError, CatalogUnavailable
+from catalog_adapter.errors import AmbientShopError, CatalogConfigError, CatalogUnavailable
 
 BreakerState = Literal["closed", "open", "half_open"]
 
@@ -55,6 +55,7 @@ class CircuitBreaker:
         cooldown: float = 30.0,
         name: str = "catalog",
         clock: Callable[[], float] = time.monotonic,
+        error: type[AmbientShopError] = CatalogUnavailable,
     ) -> None:
         if threshold < 1:
             raise CatalogConfigError("circuit breaker threshold must be at least 1")
@@ -63,6 +64,7 @@ class CircuitBreaker:
         self.threshold = threshold
         self.cooldown = cooldown
         self.name = name
+        self.error = error
         self._clock = clock
         self._lock = threading.Lock()
         self._failures = 0
@@ -82,7 +84,7 @@ class CircuitBreaker:
         return "open"
 
     def before_call(self) -> None:
-        """Raise CatalogUnavailable at once while open; admit a single trial when half-open."""
+        """Raise `error` (CatalogUnavailable) at once while open; admit one trial when half-open."""
         with self._lock:
             state = self._state()
             if state == "closed":
@@ -92,7 +94,7 @@ class CircuitBreaker:
                 return
             assert self._opened_at is not None
             wait = max(self.cooldown - (self._clock() - self._opened_at), 0.0)
-        raise CatalogUnavailable(
+        raise self.error(
             f"{self.name} is failing; not calling it for another {wait:.1f} s (circuit open)"
         )
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Final, get_args
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from catalog_adapter.attributes import audience, fits_audience, has_size
-from catalog_adapter.errors import CatalogConfigError, CatalogUnavailable
+from catalog_adapter.errors import AmbientShopError, CatalogConfigError, CatalogUnavailable
 from catalog_adapter.hours import HoursError, OpeningHours, opening_hours
 from catalog_adapter.models import (
     Appearance,
@@ -633,24 +633,37 @@ class RestCatalog:
         self._base_params = parse_qsl(parts.query, keep_blank_values=True)
         self.base_url = urlunsplit(parts._replace(query="", fragment="")).rstrip("/")
         self.mapping = mapping
-        self._own_session = session is None
-        if session is None:
-            import requests
-
-            session = requests.Session()
-        self.session = session
-        self.breaker = breaker or CircuitBreaker(
-            threshold=mapping.breaker_threshold,
-            cooldown=mapping.breaker_cooldown,
+        self.http = JsonHttpClient(
             name=mapping.name,
+            headers=mapping.headers,
+            connect_timeout=mapping.connect_timeout,
+            read_timeout=mapping.read_timeout,
+            retry=mapping.retry,
+            breaker=breaker
+            or CircuitBreaker(
+                threshold=mapping.breaker_threshold,
+                cooldown=mapping.breaker_cooldown,
+                name=mapping.name,
+            ),
+            session=session,
+            sleep=sleep,
+            clock=clock,
+            max_response_bytes=max_response_bytes,
         )
-        self._sleep = sleep
+        self.breaker = self.http.breaker
         self._clock = clock
-        self.max_response_bytes = max_response_bytes
         self.vocabulary_ttl = vocabulary_ttl
         self._vocabulary: tuple[float, dict[str, list[str]]] | None = None
         self._stores: tuple[float, list[Store]] | None = None
         self._lock = threading.Lock()
+
+    @property
+    def session(self) -> requests.Session:
+        return self.http.session
+
+    @session.setter
+    def session(self, session: requests.Session) -> None:
+        self.http.session = session
 
     # -- the port -----------------------------------------------------------------------------
 
@@ -851,8 +864,7 @@ class RestCatalog:
         return CatalogHealth(ok=True, detail=detail)
 
     def close(self) -> None:
-        if self._own_session:
-            self.session.close()
+        self.http.close()
 
     # -- mapping items ------------------------------------------------------------------------
 
@@ -1045,12 +1057,7 @@ class RestCatalog:
     # -- HTTP ---------------------------------------------------------------------------------
 
     def _url(self, endpoint: Endpoint, values: Mapping[str, Any]) -> str:
-        path = endpoint.path.format_map(
-            {k: quote(_param_text(v), safe="") for k, v in values.items()}
-        )
-        if re.match(r"^https?://", path):
-            return path
-        return self.base_url + "/" + path.lstrip("/")
+        return render_url(self.base_url, endpoint.path, values)
 
     def _call(
         self,
@@ -1060,48 +1067,120 @@ class RestCatalog:
         missing_is_none: bool = False,
     ) -> Any:
         """One logical call: retried while it may be, judged once by the circuit breaker."""
+        return self.http.call(
+            endpoint.name,
+            lambda: (
+                endpoint.method,
+                self._url(endpoint, values),
+                self._base_params + _render_params(endpoint.params, values),
+                _render_body(endpoint.body, values) if endpoint.body is not None else None,
+            ),
+            idempotent=endpoint.method == "GET" or self.mapping.post_is_idempotent,
+            missing_is_none=missing_is_none,
+        )
+
+
+# -- HTTP ----------------------------------------------------------------------------------------
+
+# What one call sends: method, URL, query parameters, JSON body (None: no body).
+Request = tuple[str, str, list[tuple[str, str]], Any]
+
+
+class JsonHttpClient:
+    """JSON over HTTP for a retailer's API: timeouts, retries on idempotent calls, a circuit
+    breaker and a size cap. Shared by every REST adapter (catalog, orders), so they fail alike.
+
+    Every failure reaches callers as `unavailable` (CatalogUnavailable unless told otherwise).
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        headers: Mapping[str, str] | None = None,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        unavailable: type[AmbientShopError] = CatalogUnavailable,
+    ) -> None:
+        self.name = name
+        self.headers = dict(headers or {})
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.retry = retry or RetryPolicy()
+        self.breaker = breaker or CircuitBreaker(name=name, error=unavailable)
+        self._own_session = session is None
+        if session is None:
+            import requests
+
+            session = requests.Session()
+        self.session = session
+        self._sleep = sleep
+        self._clock = clock
+        self.max_response_bytes = max_response_bytes
+        self.unavailable = unavailable
+
+    def close(self) -> None:
+        if self._own_session:
+            self.session.close()
+
+    def call(
+        self,
+        what: str,
+        build: Callable[[], Request],
+        *,
+        idempotent: bool,
+        missing_is_none: bool = False,
+    ) -> Any:
+        """One logical call named `what`: retried while it may be, judged once by the breaker.
+
+        `build` makes the request; a KeyError or ValueError from it is our template's fault, not
+        the server's, so it is reported without touching the breaker's count.
+        """
         self.breaker.before_call()
         try:
-            return self._attempts(endpoint, values, missing_is_none=missing_is_none)
-        except CatalogUnavailable:
+            return self._attempts(
+                what, build, idempotent=idempotent, missing_is_none=missing_is_none
+            )
+        except self.unavailable:
             raise
         except Exception as e:
             # Nothing foreseen: still an outage to callers, and the breaker's trial slot is freed.
-            log.exception("%s %s: unexpected error", self.mapping.name, endpoint.name)
+            log.exception("%s %s: unexpected error", self.name, what)
             self.breaker.record_failure()
-            raise CatalogUnavailable(
-                f"{self.mapping.name} {endpoint.name}: unexpected error ({e.__class__.__name__})"
+            raise self.unavailable(
+                f"{self.name} {what}: unexpected error ({e.__class__.__name__})"
             ) from e
 
     def _attempts(
-        self, endpoint: Endpoint, values: Mapping[str, Any], *, missing_is_none: bool
+        self, what: str, build: Callable[[], Request], *, idempotent: bool, missing_is_none: bool
     ) -> Any:
         import requests
 
         try:
-            url = self._url(endpoint, values)
-            params = self._base_params + _render_params(endpoint.params, values)
-            body = _render_body(endpoint.body, values) if endpoint.body is not None else None
+            method, url, params, body = build()
         except (KeyError, ValueError) as e:
             self.breaker.record_success()  # our template, not their server
-            raise CatalogUnavailable(
-                f"{self.mapping.name} {endpoint.name}: cannot build the request: {e}"
-            ) from e
-        where = f"{endpoint.method} {urlsplit(url)._replace(query='').geturl()}"
-        idempotent = endpoint.method == "GET" or self.mapping.post_is_idempotent
-        policy = self.mapping.retry
+            raise self.unavailable(f"{self.name} {what}: cannot build the request: {e}") from e
+        where = f"{method} {urlsplit(url)._replace(query='').geturl()}"
+        policy = self.retry
         started = self._clock()
         failures = 0
         while True:
             retry_after: float | None = None
             try:
                 response = self.session.request(
-                    endpoint.method,
+                    method,
                     url,
                     params=params,
                     json=body,
-                    headers={"Accept": "application/json", **self.mapping.headers},
-                    timeout=(self.mapping.connect_timeout, self.mapping.read_timeout),
+                    headers={"Accept": "application/json", **self.headers},
+                    timeout=(self.connect_timeout, self.read_timeout),
                     stream=True,
                 )
             except requests.Timeout as e:
@@ -1126,9 +1205,8 @@ class RestCatalog:
                         # The server is alive and refuses this request: not an outage.
                         self.breaker.record_success()
                         hint = " (check the credentials in headers)" if status in (401, 403) else ""
-                        raise CatalogUnavailable(
-                            f"{self.mapping.name} {endpoint.name}: {where} answered HTTP {status}"
-                            + hint
+                        raise self.unavailable(
+                            f"{self.name} {what}: {where} answered HTTP {status}" + hint
                         )
                     else:
                         try:
@@ -1142,13 +1220,13 @@ class RestCatalog:
             delay = policy.delay(failures, retry_after=retry_after)
             spent = self._clock() - started
             # A new try starts only if it could time out and still end within the budget.
-            worst_try = self.mapping.connect_timeout + self.mapping.read_timeout
+            worst_try = self.connect_timeout + self.read_timeout
             fits = spent + delay + worst_try <= policy.budget
             if retryable and failures < policy.attempts and fits:
                 log.info(
                     "%s %s: %s %s; try %d in %.2f s",
-                    self.mapping.name,
-                    endpoint.name,
+                    self.name,
+                    what,
                     where,
                     problem,
                     failures + 1,
@@ -1158,9 +1236,7 @@ class RestCatalog:
                 continue
             self.breaker.record_failure()
             tries = f" after {failures} tries" if failures > 1 else ""
-            raise CatalogUnavailable(
-                f"{self.mapping.name} {endpoint.name}: {where} {problem}{tries}"
-            ) from error
+            raise self.unavailable(f"{self.name} {what}: {where} {problem}{tries}") from error
 
     def _read_json(self, response: requests.Response) -> Any:
         declared = response.headers.get("Content-Length")
@@ -1275,6 +1351,14 @@ def _search_values(query: ProductQuery) -> dict[str, Any]:
         # Ask for a few more than needed: exclusions and price limits are re-checked here.
         "limit": max(query.limit, 1) + len(query.exclude_ids),
     }
+
+
+def render_url(base_url: str, path: str, values: Mapping[str, Any]) -> str:
+    """The base URL plus a path template filled with URL-escaped values; full URLs stand alone."""
+    path = path.format_map({k: quote(_param_text(v), safe="") for k, v in values.items()})
+    if re.match(r"^https?://", path):
+        return path
+    return base_url + "/" + path.lstrip("/")
 
 
 def _param_text(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,11 +14,12 @@ from skill.channels.rates import RateLimiter
 from skill.channels.tokens import TokenSigner
 from skill.core.context import Services
 from skill.core.conversation import Conversation
-from skill.core.ports import ConversationStore, HandoffDesk, Outbox, Parser
+from skill.core.ports import ConversationStore, HandoffDesk, OrderService, Outbox, Parser
 from skill.desk.outbox import ShopperOutbox, SmsSender
 from skill.desk.service import Desk
 from skill.desk.wiring import DESK_ADAPTERS, DeskWiring, parse_autonomy
 from skill.errors import SettingsError, StateStoreError
+from skill.orders.registry import open_orders, orders_source
 from skill.settings import Settings
 from skill.store.registry import Closeable, StateBackend, open_state
 
@@ -43,6 +45,9 @@ class Application:
     outbox: Outbox
     desk: HandoffDesk
     conversations: ConversationStore
+    orders: OrderService
+    # The registered name of the order service in use ("demo.v1", "rest.v1"), for /healthz.
+    orders_source: str
     token_signer: TokenSigner
     # The embedded desk (tickets, agents, /desk pages); Chatwoot's adapter when that is selected.
     agent_desk: Desk
@@ -68,12 +73,50 @@ class Application:
             resource.close()
 
 
+def mapping_options(setting: str | None, *, name: str) -> dict[str, Any]:
+    """A mapping setting (a JSON file path, or the JSON text itself) as a REST adapter's options."""
+    if setting is None:
+        return {}
+    if not setting.lstrip().startswith("{"):
+        return {"mapping_file": setting}
+    try:
+        return {"mapping": json.loads(setting)}
+    except json.JSONDecodeError as e:
+        raise SettingsError(f"{name} is not valid JSON: {e}") from e
+
+
 def open_default_catalog(settings: Settings) -> Catalog:
     from catalog_adapter.demo import demo_catalog_url
     from catalog_adapter.registry import open_catalog
 
     url = settings.catalog_url or demo_catalog_url(settings.data_dir)
-    return open_catalog(url)
+    if not url.lower().startswith("rest+"):
+        return open_catalog(url)
+    return open_catalog(
+        url,
+        env=settings.environment,
+        **mapping_options(settings.catalog_mapping, name="AMBIENT_SHOP_REST_MAPPING"),
+    )
+
+
+def open_order_service(settings: Settings) -> tuple[OrderService, str]:
+    """The order service AMBIENT_SHOP_ORDERS names, and its registered name."""
+    source = orders_source(settings.orders_url)
+    if source == "demo.v1" and settings.looks_deployed:
+        log.warning(
+            "Orders come from the DEMO order service (AMBIENT_SHOP_ORDERS=%s) on what looks like a "
+            "production deployment: shoppers will hear about seeded demo orders, not theirs. "
+            "Set AMBIENT_SHOP_ORDERS=rest+https://... and AMBIENT_SHOP_ORDERS_MAPPING for the "
+            "retailer's order API (docs/orders.md).",
+            settings.orders_url,
+        )
+    service = open_orders(
+        settings.orders_url,
+        data_dir=settings.data_dir,
+        env=settings.environment,
+        **mapping_options(settings.orders_mapping, name="AMBIENT_SHOP_ORDERS_MAPPING"),
+    )
+    return service, source
 
 
 def load_parser(settings: Settings, catalog: Catalog) -> Parser:
@@ -123,8 +166,15 @@ def build_sms(settings: Settings) -> SmsSender | None:
     return SnsSms(client, sender_id=options.get("sender_id", ""))
 
 
-def build_desk(settings: Settings, state: StateBackend) -> DeskWiring:
-    """The embedded desk always keeps tickets' streams and agents; Chatwoot may be the port."""
+def build_desk(
+    settings: Settings, state: StateBackend, *, orders: OrderService | None = None
+) -> DeskWiring:
+    """The embedded desk always keeps tickets' streams and agents; Chatwoot may be the port.
+
+    Without `orders`, the order service the settings name is opened (tests, one-off commands).
+    """
+    if orders is None:
+        orders, _ = open_order_service(settings)
     if settings.desk not in DESK_ADAPTERS:
         raise SettingsError(
             f"AMBIENT_SHOP_DESK={settings.desk!r}: choose one of {', '.join(DESK_ADAPTERS)}"
@@ -136,7 +186,7 @@ def build_desk(settings: Settings, state: StateBackend) -> DeskWiring:
         state.desk_store,
         delivery=outbox,
         shoppers=state.shoppers,
-        orders=state.orders,
+        orders=orders,
         skill_name=settings.skill_name,
         autonomy=parse_autonomy(settings.desk_autonomy),
     )
@@ -164,7 +214,8 @@ def build_desk(settings: Settings, state: StateBackend) -> DeskWiring:
 def build_state_and_desk(settings: Settings) -> tuple[Desk, list[Closeable]]:
     """Only the state store and the desk (for desk commands): no catalog or parser loaded."""
     state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
-    return build_desk(settings, state).desk, list(state.closers)
+    orders, _ = open_order_service(settings)
+    return build_desk(settings, state, orders=orders).desk, [*state.closers, orders]
 
 
 def build(
@@ -195,11 +246,13 @@ def build(
         for resource in closers:
             resource.close()
         raise StateStoreError("; ".join(problems))
-    wired_desk = build_desk(settings, state)
+    orders, source = open_order_service(settings)
+    closers.append(orders)
+    wired_desk = build_desk(settings, state, orders=orders)
     services = Services(
         parser=parser,
         catalog=catalog,
-        orders=state.orders,
+        orders=orders,
         desk=wired_desk.port,
         outbox=wired_desk.outbox,
         shoppers=state.shoppers,
@@ -228,6 +281,8 @@ def build(
         agent_desk=wired_desk.desk,
         chatwoot=wired_desk.chatwoot,
         conversations=state.conversations,
+        orders=orders,
+        orders_source=source,
         token_signer=TokenSigner.from_data_dir(settings.data_dir, configured=settings.secret_key),
         limiter=None
         if state.counter is None
@@ -254,11 +309,12 @@ def open_engage(settings: Settings | None = None) -> Iterator[tuple[Engage, Stat
 
     settings = settings or Settings.from_env()
     state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
+    orders, _ = open_order_service(settings)
     try:
-        wired_desk = build_desk(settings, state)
+        wired_desk = build_desk(settings, state, orders=orders)
         engage = engage_for_state(settings, state, desk=wired_desk.port, outbox=wired_desk.outbox)
         connect_engage_to_desk(engage, wired_desk.desk)
         yield engage, state
     finally:
-        for resource in state.closers:
+        for resource in (*state.closers, orders):
             resource.close()

@@ -85,7 +85,7 @@ class Settings:
     # only when asked for (`make run` does); never on a public deployment.
     simulator_enabled: bool = False
     # Signs web-chat tokens (comma-separated keys, newest first); generated into data_dir if unset.
-    secret_key: str | None = None
+    secret_key: str | None = field(default=None, repr=False)
     # Public endpoints (web chat, events): per shopper, and per client address.
     rate_per_shopper: Rate = Rate(30, 60)
     rate_per_address: Rate = Rate(120, 60)
@@ -98,20 +98,30 @@ class Settings:
     chatwoot_url: str | None = None
     chatwoot_account_id: str | None = None
     chatwoot_inbox_id: str | None = None
-    chatwoot_token: str | None = None
-    chatwoot_webhook_secret: str | None = None
+    chatwoot_token: str | None = field(default=None, repr=False)
+    chatwoot_webhook_secret: str | None = field(default=None, repr=False)
     # Text messages: None keeps them in the outbox table; "sns://?region=..&endpoint_url=.." sends.
     sms_url: str | None = None
     # Offer limits per role, "agent:10:10,supervisor:50:25" (max shipping waived $, max discount %).
     desk_autonomy: str | None = None
     # Commerce events, abandonment rule, loyalty tiers, surveys (skill/engage/config.py).
     engage: EngageSettings = field(default_factory=EngageSettings)
+    # "demo": seeded demo orders in data_dir; "rest+https://...": the retailer's order API.
+    orders_url: str = "demo"
+    # Field mappings for the REST adapters: a JSON file path or the JSON text itself.
+    orders_mapping: str | None = None
+    catalog_mapping: str | None = None
+    # Lambda's environment (read-only file system but /tmp); a deployment, not a laptop.
+    on_lambda: bool = False
+    # The environment as read once: REST mappings name header secrets as ${NAME}.
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        source = os.environ if env is None else env
+        source = dict(os.environ if env is None else env)
+        on_lambda = bool(source.get("AWS_LAMBDA_FUNCTION_NAME"))
         # Lambda's file system is read-only except /tmp.
-        default_dir = "/tmp/ambient-shop" if source.get("AWS_LAMBDA_FUNCTION_NAME") else "var"
+        default_dir = "/tmp/ambient-shop" if on_lambda else "var"
         data_dir = Path(_text(source, "DATA_DIR") or default_dir)
         model = _text(source, "NLU_MODEL")
         return cls(
@@ -138,6 +148,11 @@ class Settings:
             sms_url=_text(source, "SMS"),
             desk_autonomy=_text(source, "DESK_AUTONOMY"),
             engage=EngageSettings.from_env(source),
+            orders_url=_text(source, "ORDERS") or "demo",
+            orders_mapping=_text(source, "ORDERS_MAPPING"),
+            catalog_mapping=_text(source, "REST_MAPPING"),
+            on_lambda=on_lambda,
+            environment=source,
         )
 
     def with_overrides(self, **changes: Any) -> Settings:
@@ -146,3 +161,14 @@ class Settings:
     @property
     def resolved_state_url(self) -> str:
         return self.state_url or f"sqlite:///{(self.data_dir / 'state.db').as_posix()}"
+
+    @property
+    def looks_deployed(self) -> bool:
+        """AMBIENT_SHOP_PRODUCTION, or a setting only a deployment serving shoppers has."""
+        return (
+            self.production
+            or self.on_lambda
+            or not self.resolved_state_url.lower().startswith("sqlite:")
+            or (self.catalog_url or "").lower().startswith("rest+")
+            or not self.simulator_enabled
+        )

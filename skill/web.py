@@ -65,6 +65,7 @@ def create_app(
             "problems": problems,
             "verification": wired.verifier is not None,
             "simulator": wired.settings.simulator_enabled,
+            "orders": wired.orders_source,
         }
         return jsonify(body), 503 if problems else 200
 

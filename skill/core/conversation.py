@@ -11,7 +11,7 @@ from skill.core.context import Outcome, PolicyContext, Services
 from skill.core.model import Reply, Turn
 from skill.core.policies import after_purchase, conversational, people, shopping
 from skill.core.state import DialogueState
-from skill.errors import AmbientShopError, CatalogUnavailable
+from skill.errors import AmbientShopError, CatalogUnavailable, OrdersUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,13 @@ class Conversation:
                 ctx,
                 lead="Sorry, I can't reach our product catalog right now.",
                 reason="catalog outage",
+            )
+        except OrdersUnavailable:
+            log.warning("orders unavailable while handling %s", parse.intent, exc_info=True)
+            outcome = people.offer_person(
+                ctx,
+                lead="Sorry, I can't reach our order system right now.",
+                reason="order system outage",
             )
         except AmbientShopError:
             log.exception("could not complete %s", parse.intent)

@@ -30,6 +30,8 @@ class OrderService(Protocol):
 
     def shipping_options(self) -> list[ShippingOption]: ...
 
+    def close(self) -> None: ...
+
 
 class HandoffDesk(Protocol):
     """Where conversations go to people: the core opens tickets, desks and tools list them."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from skill.core.ports import ConversationStore, HitCounter, OrderService, Outbox, ShopperStore
+from ambient_shop.registry import Registry
+from skill.core.ports import ConversationStore, HitCounter, Outbox, ShopperStore
+from skill.desk.store import DeskStore
 from skill.errors import SettingsError, StateStoreError
 
 if TYPE_CHECKING:
@@ -26,10 +28,9 @@ class StateBackend:
     name: str
     shoppers: ShopperStore
     conversations: ConversationStore
-    # Tickets, message streams, agents and sessions of the agent desk (skill.desk.store.DeskStore).
-    desk_store: Any
+    # Tickets, message streams, agents and sessions of the agent desk.
+    desk_store: DeskStore
     outbox: Outbox
-    orders: OrderService
     # Shared request counters for rate limits (skill/channels/limits.py).
     counter: HitCounter | None = None
     # Names what is missing or unreachable; empty when the store can serve (start-up, /healthz).
@@ -40,26 +41,15 @@ class StateBackend:
     closers: list[Closeable] = field(default_factory=list)
 
 
-StateFactory = Callable[[str, Path], StateBackend]
-_FACTORIES: dict[str, StateFactory] = {}
-_SCHEMES: dict[str, str] = {}
+STATES: Registry[StateBackend] = Registry(
+    "state", error=SettingsError, example="sqlite:///var/state.db"
+)
+register = STATES.register
 
 
-def register(name: str, *, scheme: str) -> Callable[[StateFactory], StateFactory]:
-    def decorate(factory: StateFactory) -> StateFactory:
-        if name in _FACTORIES or scheme in _SCHEMES:
-            raise SettingsError(f"state back end {name!r} / scheme {scheme!r} registered twice")
-        _FACTORIES[name] = factory
-        _SCHEMES[scheme] = name
-        return factory
-
-    return decorate
-
-
-@register("sqlite.v1", scheme="sqlite")
-def _sqlite(url: str, data_dir: Path) -> StateBackend:
+@STATES.register("sqlite.v1", schemes=("sqlite",))
+def _sqlite(url: str, *, data_dir: Path) -> StateBackend:
     from skill.engage.sqlite_records import SqliteEngageRecords, SqliteShopperEraser
-    from skill.store.demo_orders import DemoOrderService
     from skill.store.desk_sqlite import SqliteDeskStore
     from skill.store.sqlite import (
         SqliteConversationStore,
@@ -84,7 +74,6 @@ def _sqlite(url: str, data_dir: Path) -> StateBackend:
         conversations=SqliteConversationStore(database),
         desk_store=SqliteDeskStore(database),
         outbox=SqliteOutbox(database),
-        orders=DemoOrderService(database),
         counter=SqliteHitCounter(database),
         problems=problems,
         engage_records=SqliteEngageRecords(database),
@@ -93,14 +82,13 @@ def _sqlite(url: str, data_dir: Path) -> StateBackend:
     )
 
 
-@register("dynamodb.v1", scheme="dynamodb")
-def _dynamodb(url: str, data_dir: Path) -> StateBackend:
+@STATES.register("dynamodb.v1", schemes=("dynamodb",))
+def _dynamodb(url: str, *, data_dir: Path) -> StateBackend:
     try:
         import boto3
     except ImportError as e:
         raise SettingsError("DynamoDB state needs boto3: pip install 'ambient-shop[aws]'") from e
     from skill.engage.dynamodb_records import DynamoEngageRecords, DynamoShopperEraser
-    from skill.store.demo_orders import DemoOrderService
     from skill.store.desk_dynamodb import DynamoDeskStore
     from skill.store.dynamodb import (
         DynamoConversationStore,
@@ -110,38 +98,28 @@ def _dynamodb(url: str, data_dir: Path) -> StateBackend:
         DynamoTables,
         parse_dynamodb_url,
     )
-    from skill.store.sqlite import SqliteDatabase
 
     options = parse_dynamodb_url(url)
     resource = boto3.resource(
         "dynamodb", region_name=options["region"], endpoint_url=options.get("endpoint_url")
     )
     tables = DynamoTables(resource, table_prefix=options["table_prefix"])
-    # Orders belong to the retailer's order system; the embedded demo orders stay local.
-    orders_db = SqliteDatabase(None)
     return StateBackend(
         name="dynamodb.v1",
         shoppers=DynamoShopperStore(tables),
         conversations=DynamoConversationStore(tables),
         desk_store=DynamoDeskStore(tables),
         outbox=DynamoOutbox(tables),
-        orders=DemoOrderService(orders_db),
         counter=DynamoHitCounter(tables),
         problems=tables.problems,
         engage_records=DynamoEngageRecords(tables),
         eraser=DynamoShopperEraser(tables),
-        closers=[orders_db],
     )
 
 
 def open_state(url: str, *, data_dir: Path) -> StateBackend:
-    scheme = url.partition("://")[0].lower()
-    name = _SCHEMES.get(scheme)
-    if name is None:
-        raise SettingsError(
-            f"unknown state URL scheme {scheme!r} in {url!r} (known: {', '.join(sorted(_SCHEMES))})"
-        )
-    return _FACTORIES[name](url, data_dir)
+    """Open the state back end a URL names, e.g. `sqlite:///var/state.db` or `dynamodb://?...`."""
+    return STATES.open(url, data_dir=data_dir)
 
 
 def init_state(url: str, *, data_dir: Path) -> list[str]:

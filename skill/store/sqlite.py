@@ -1,4 +1,4 @@
-"""SQLite persistence (the embedded default): shoppers, conversations, outbox, tickets, orders."""
+"""SQLite persistence (the embedded default): shoppers, conversations, outbox, tickets."""
 
 from __future__ import annotations
 
@@ -30,9 +30,6 @@ CREATE TABLE IF NOT EXISTS tickets (
     channel TEXT NOT NULL, reason TEXT NOT NULL, status TEXT NOT NULL,
     payload TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS tickets_by_status ON tickets (status, created_at);
-CREATE TABLE IF NOT EXISTS orders (
-    shopper_id TEXT NOT NULL, order_id TEXT NOT NULL, payload TEXT NOT NULL,
-    PRIMARY KEY (shopper_id, order_id));
 CREATE TABLE IF NOT EXISTS rate_counts (
     key TEXT PRIMARY KEY, hits INTEGER NOT NULL, expires_at REAL NOT NULL);
 """

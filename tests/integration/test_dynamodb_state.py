@@ -36,10 +36,12 @@ def test_stores_round_trip(state_url, tmp_path):
     assert state.shoppers.load("nobody") == {}
     state.conversations.save("c1", {"version": 1, "results": ["a"]})
     assert state.conversations.load("c1") == {"version": 1, "results": ["a"]}
-    from skill.bootstrap import build_desk
+    from skill.bootstrap import build_desk, open_order_service
     from skill.settings import Settings
 
-    desk = build_desk(Settings(data_dir=tmp_path), state).desk
+    settings = Settings(data_dir=tmp_path)
+    orders, _ = open_order_service(settings)
+    desk = build_desk(settings, state, orders=orders).desk
     ticket = desk.open_ticket(
         HandoffRequest("c1", "u1", "alexa", "asked", ({"shopper": "hi", "assistant": "yo"},))
     )

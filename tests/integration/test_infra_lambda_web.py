@@ -170,6 +170,7 @@ def test_real_app_health_and_signed_alexa_request(adapter, app, alexa_authority)
     assert health["statusCode"] == 200
     body = json.loads(health["body"])
     assert body["status"] == "ok" and body["verification"] is True
+    assert body["orders"] == "demo.v1"
 
     body = json.dumps(alexa_envelope(request_type="LaunchRequest", skill_id=TEST_SKILL_ID))
     signed = alexa_authority.sign(body.encode())

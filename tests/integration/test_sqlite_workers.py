@@ -76,6 +76,7 @@ def test_two_workers_share_one_sqlite_file_without_locking_errors(tmp_path):
 
     with sqlite3.connect(tmp_path / "data" / "state.db") as db:
         tickets = db.execute("SELECT COUNT(*) FROM desk_tickets").fetchone()[0]
+    with sqlite3.connect(tmp_path / "data" / "demo-orders.db") as db:
         seeded = db.execute("SELECT COUNT(DISTINCT shopper_id) FROM orders").fetchone()[0]
     assert tickets == SHOPPERS and seeded == SHOPPERS
 
@@ -84,7 +85,7 @@ def test_connections_writing_one_file_at_once_never_see_a_locked_database(tmp_pa
     """Each connection stands for a worker process: SQLite locks files, not threads."""
     import threading
 
-    from skill.store.demo_orders import DemoOrderService
+    from skill.orders.demo import DemoOrderService
     from skill.store.sqlite import SqliteConversationStore, SqliteDatabase, SqliteHitCounter
 
     path = tmp_path / "state.db"

@@ -379,7 +379,7 @@ def _price(product: Any) -> float:
         return 0.0
 
 
-class _Handler(BaseHTTPRequestHandler):
+class RetailerApiHandler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
 
@@ -508,16 +508,21 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, state: RetailerApi) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, state: RetailerApi, handler: type[RetailerApiHandler]) -> None:
+        super().__init__(("127.0.0.1", 0), handler)
         self.state = state
 
 
 @contextmanager
-def serve_retailer_api(state: RetailerApi | None = None) -> Iterator[RunningApi]:
-    """Run the API on a free port for the duration of the block."""
+def serve_retailer_api(
+    state: RetailerApi | None = None, *, handler: type[RetailerApiHandler] | None = None
+) -> Iterator[RunningApi]:
+    """Run the API on a free port for the duration of the block.
+
+    Another retailer API (orders) reuses the faults by passing its own `handler` subclass.
+    """
     state = state or RetailerApi()
-    server = _Server(state)
+    server = _Server(state, handler or RetailerApiHandler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()

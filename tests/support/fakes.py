@@ -21,7 +21,7 @@ from catalog_adapter.models import (
 from nlu.contract import Entity, Parse, ParseContext
 from skill.core.context import Services
 from skill.core.model import HandoffRequest, OutboundMessage, Ticket
-from skill.store.demo_orders import DemoOrderService
+from skill.orders.demo import DemoOrderService
 from skill.store.sqlite import SqliteDatabase
 
 
@@ -241,7 +241,7 @@ def services(catalog: FakeCatalog, parser: FakeParser) -> Services:
     return Services(
         parser=parser,
         catalog=catalog,
-        orders=DemoOrderService(SqliteDatabase(None)),
+        orders=DemoOrderService(SqliteDatabase(None), owns_db=True),
         desk=RecordingDesk(),
         outbox=RecordingOutbox(),
         shoppers=MemoryShopperStore(),

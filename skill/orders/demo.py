@@ -1,4 +1,8 @@
-"""An embedded order store seeded with demo orders, so order flows work with no retailer system."""
+"""An embedded order store seeded with demo orders, so order flows work with no retailer system.
+
+For local work and demos only: a deployment answering shoppers from it tells them about orders
+they never placed, so start-up warns when a production setting uses it (skill/bootstrap.py).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,12 @@ from typing import Any
 from skill.core.model import Order, OrderLine, ShippingOption
 from skill.errors import OrderNotFound
 from skill.store.sqlite import SqliteDatabase
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS orders (
+    shopper_id TEXT NOT NULL, order_id TEXT NOT NULL, payload TEXT NOT NULL,
+    PRIMARY KEY (shopper_id, order_id))
+"""
 
 SHIPPING_OPTIONS: tuple[ShippingOption, ...] = (
     ShippingOption("Standard shipping", Decimal("5.99"), 3, 5, free_over=Decimal("75")),
@@ -87,9 +97,20 @@ def _from_json(shopper_id: str, raw: str) -> Order:
 
 
 class DemoOrderService:
-    def __init__(self, db: SqliteDatabase, *, today: date | None = None) -> None:
+    """Every shopper starts with the same three orders; cancels and returns are remembered."""
+
+    def __init__(
+        self, db: SqliteDatabase, *, today: date | None = None, owns_db: bool = False
+    ) -> None:
         self._db = db
         self._today = today
+        self._owns_db = owns_db
+        with db.cursor() as cur:
+            cur.execute(_SCHEMA)
+
+    def close(self) -> None:
+        if self._owns_db:
+            self._db.close()
 
     def _ensure_seeded(self, shopper_id: str) -> None:
         # Read first: the write (and its lock) happens once per shopper, not on every look-up.
