@@ -170,5 +170,4 @@ class Settings:
             or self.on_lambda
             or not self.resolved_state_url.lower().startswith("sqlite:")
             or (self.catalog_url or "").lower().startswith("rest+")
-            or not self.simulator_enabled
         )
