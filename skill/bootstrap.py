@@ -257,6 +257,7 @@ def build(
         outbox=wired_desk.outbox,
         shoppers=state.shoppers,
         skill_name=settings.skill_name,
+        checkout_url=settings.checkout_url,
     )
     engage = engage_for_state(
         settings, state, desk=wired_desk.port, outbox=wired_desk.outbox, clock=clock

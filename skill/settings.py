@@ -91,6 +91,8 @@ class Settings:
     rate_per_address: Rate = Rate(120, 60)
     # Proxies in front that append X-Forwarded-For (0: use the peer address as it is).
     trusted_proxies: int = 0
+    # Where a shopper finishes checkout on the web; the cart's secure token is appended.
+    checkout_url: str = "https://acmehome.example/checkout"
     # A public deployment: secure cookies, no demo desk agent.
     production: bool = False
     # Where people answer handoffs: "embedded" (the /desk pages) or "chatwoot".
@@ -138,6 +140,7 @@ class Settings:
             rate_per_shopper=_rate(source, "RATE_PER_SHOPPER", Rate(30, 60)),
             rate_per_address=_rate(source, "RATE_PER_ADDRESS", Rate(120, 60)),
             trusted_proxies=_count(source, "TRUSTED_PROXIES", 0),
+            checkout_url=_text(source, "CHECKOUT_URL") or "https://acmehome.example/checkout",
             production=_flag(source, "PRODUCTION", False),
             desk=(_text(source, "DESK") or "embedded").lower(),
             chatwoot_url=_text(source, "CHATWOOT_URL"),

@@ -44,6 +44,10 @@ FIXED_INTENTS: Mapping[str, str] = {
     "ReturnIntent": "return_refund",
 }
 
+# Intents whose carrier phrases mean "find" ("show me {query}"): the routing hint the parser and
+# the core weigh, so a bare "sweaters" said that way is a search, never out of scope.
+FIND_ROUTED: Mapping[str, str] = {"ShopIntent": "find"}
+
 
 def _slot_values(request: Any) -> dict[str, str]:
     slots = getattr(getattr(request, "intent", None), "slots", None) or {}
@@ -91,7 +95,8 @@ def turn_from_request(handler_input: HandlerInput) -> Turn:
         return Turn(
             text=slots.get(QUERY_SLOT), intent=FIXED_INTENTS[intent_name], slots=slots, **common
         )
-    return Turn(text=spoken_text(intent_name, slots), slots=slots, **common)
+    routing = FIND_ROUTED.get(intent_name)
+    return Turn(text=spoken_text(intent_name, slots), slots=slots, routing=routing, **common)
 
 
 def spoken_text(intent_name: str, slots: Mapping[str, str]) -> str:

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
+from catalog_adapter.models import ProductQuery
 from nlu.contract import Parse
 from skill.core.context import Outcome, PolicyContext, Services
 from skill.core.model import Reply, Turn
-from skill.core.policies import after_purchase, conversational, people, shopping
+from skill.core.policies import (
+    after_purchase,
+    answers,
+    cart,
+    compare,
+    conversational,
+    links,
+    people,
+    shopping,
+    stores,
+)
+from skill.core.references import parse_context
 from skill.core.state import DialogueState
 from skill.errors import AmbientShopError, CatalogUnavailable, OrdersUnavailable
 
@@ -25,7 +38,13 @@ POLICIES: Mapping[str, Policy] = {
     "select_item": shopping.select_item,
     "product_info": shopping.product_info,
     "check_availability": shopping.check_availability,
-    "add_to_cart": shopping.add_to_cart,
+    "add_to_cart": cart.add_to_cart,
+    "view_cart": cart.view_cart,
+    "remove_from_cart": cart.remove_from_cart,
+    "checkout": cart.checkout,
+    "send_link": links.send_link,
+    "compare": compare.compare,
+    "store_info": stores.store_info,
     "order_status": after_purchase.order_status,
     "cancel_order": after_purchase.cancel_order,
     "return_refund": after_purchase.return_refund,
@@ -51,8 +70,14 @@ MAX_INPUT_CHARS = 2000
 # the intents a confident parse of the same words may correct them to. Routes whose carrier names
 # the action ("cancel {query}") are never overridden: that word is not in the slot.
 _BROADLY_ROUTED = frozenset({"order_status"})
-_CORRECTABLE_TO = frozenset({"return_refund", "shipping_info", "cancel_order", "complaint"})
+_CORRECTABLE_TO = frozenset(
+    {"return_refund", "shipping_info", "cancel_order", "complaint", "store_info"}
+)
 _OVERRIDE_CONFIDENCE = 0.85
+# A find-routed query the classifier refused is still a search when the catalog names its words.
+_MAX_FIND_WORDS = 5
+_WORD = re.compile(r"[a-z]+")
+_FILLER = frozenset({"the", "and", "for", "with", "some", "any", "you", "have", "what", "about"})
 
 
 class Conversation:
@@ -65,13 +90,18 @@ class Conversation:
     def services(self) -> Services:
         return self._services
 
-    def understand(self, turn: Turn) -> Parse:
+    def understand(self, turn: Turn, state: DialogueState | None = None) -> Parse:
         text = (turn.text or "")[:MAX_INPUT_CHARS]
+        if turn.intent and not text.strip():
+            return Parse(text="", intent=turn.intent, confidence=1.0)
+        if not text.strip():
+            return Parse(text="", intent="help", confidence=1.0)
+        context = parse_context(
+            state or DialogueState(), self._services.catalog.get, routing=turn.routing
+        )
+        parsed = self._services.parser.parse(text, context)
         if turn.intent:
             # The channel already knows the intent; the words may still carry entities.
-            if not text.strip():
-                return Parse(text="", intent=turn.intent, confidence=1.0)
-            parsed = self._services.parser.parse(text)
             if (
                 parsed.intent != turn.intent
                 and turn.intent in _BROADLY_ROUTED
@@ -83,9 +113,22 @@ class Conversation:
                 # question to order status; the parser, reading every word, knows better.
                 return parsed
             return replace(parsed, intent=turn.intent, confidence=1.0, alternatives=())
-        if not text.strip():
-            return Parse(text="", intent="help", confidence=1.0)
-        return self._services.parser.parse(text)
+        if turn.routing == "find" and parsed.intent == "out_of_scope" and self._finds(text):
+            # "show me {query}" with words the catalog has: a search, whatever the classifier says.
+            return replace(parsed, intent="find_product", alternatives=())
+        return parsed
+
+    def _finds(self, text: str) -> bool:
+        """Whether the catalog has a product whose title or type names one of these words."""
+        words = {w.rstrip("s") for w in _WORD.findall(text.lower()) if len(w) > 2} - _FILLER
+        if not words or len(words) > _MAX_FIND_WORDS:
+            return False
+        try:
+            found = self._services.catalog.search(ProductQuery(text=text, limit=5))
+        except CatalogUnavailable:
+            return False
+        named = (set(_WORD.findall(f"{p.title} {p.product_type}".lower())) for p in found)
+        return any(words & {w.rstrip("s") for w in names} for names in named)
 
     def handle(self, turn: Turn, state: DialogueState) -> tuple[Reply, DialogueState, Parse]:
         if turn.event == "session_end":
@@ -102,13 +145,14 @@ class Conversation:
         parse = (
             Parse(text="", intent="greeting", confidence=1.0)
             if turn.event == "launch"
-            else self.understand(turn)
+            else self.understand(turn, state)
         )
         ctx = PolicyContext(services=self._services, turn=turn, parse=parse, state=state)
         policy = (
             conversational.launch
             if turn.event == "launch"
-            else POLICIES.get(parse.intent, conversational.out_of_scope)
+            else answers.pending_answer(ctx)
+            or POLICIES.get(parse.intent, conversational.out_of_scope)
         )
         try:
             outcome = policy(ctx)
@@ -136,6 +180,8 @@ class Conversation:
             new_state = replace(new_state, misunderstandings=state.misunderstandings + 1)
         elif parse.intent != "repeat":
             new_state = replace(new_state, misunderstandings=0)
+        if parse.intent != "repeat":
+            new_state = replace(new_state, last_intent=parse.intent)
         reply = outcome.reply
         if parse.intent != "repeat" and reply.text:
             new_state = replace(new_state, last_text=reply.text, last_reprompt=reply.reprompt or "")

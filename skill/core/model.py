@@ -35,6 +35,9 @@ class Turn:
     event: Event = "message"
     locale: str = "en-US"
     device: Device = field(default_factory=Device)
+    # How the channel routed the words (nlu.contract.ROUTING_HINTS): an Alexa "show me {query}"
+    # carrier says "find"; evidence for understanding, never an order.
+    routing: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

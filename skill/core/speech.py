@@ -102,3 +102,14 @@ def truncate(text: str, limit: int) -> str:
             # A whole sentence needs no ellipsis; a clipped one does.
             return cut[: at + 1].rstrip() + ("" if mark == ". " else "…")
     return cut + "…"
+
+
+def plural(noun: str) -> str:
+    """Regular English plurals, enough for product types ("dresses", "scarves", "sofas")."""
+    if not noun or (noun.endswith("s") and not noun.endswith("ss")):
+        return noun
+    if noun.endswith("arf"):
+        return noun[:-1] + "ves"
+    if noun.endswith(("ch", "sh", "x", "ss")):
+        return noun + "es"
+    return noun + "s"

@@ -28,6 +28,10 @@ class DialogueState:
     last_reprompt: str = ""
     transcript: tuple[Mapping[str, str], ...] = ()
     handed_off: str | None = None
+    # The intent of the previous turn, part of what the parser may use to read a follow-up.
+    last_intent: str | None = None
+    # The size the shopper chose for the selected item ("do you have it in a medium").
+    size: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -52,6 +56,8 @@ class DialogueState:
             last_reprompt=_short_str(data.get("last_reprompt")) or "",
             transcript=_transcript(data.get("transcript")),
             handed_off=_short_str(data.get("handed_off")),
+            last_intent=_short_str(data.get("last_intent"), limit=40),
+            size=_short_str(data.get("size"), limit=20),
         )
 
     def remember(self, *, shopper: str, assistant: str) -> DialogueState:

@@ -55,8 +55,8 @@ class EngagedConversation:
     def services(self) -> Any:
         return self._inner.services
 
-    def understand(self, turn: Turn) -> Parse:
-        return self._inner.understand(turn)
+    def understand(self, turn: Turn, state: DialogueState | None = None) -> Parse:
+        return self._inner.understand(turn, state)
 
     def _profile(self, shopper_id: str) -> dict[str, Any]:
         try:

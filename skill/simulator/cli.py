@@ -172,6 +172,8 @@ def format_result(result: StepResult, *, show_parse: bool) -> str:
         lines.append(f"  screen   {result.apl_title or '(APL document)'}")
         for n, item in enumerate(result.apl_items, start=1):
             lines.append(f"           {n}. {item.get('title', '')} — {item.get('price', '')}")
+    for text in result.texts:
+        lines.append(f"  texted   {text}")
     if show_parse and result.parse is not None:
         parse = result.parse
         entities = "  ".join(f"{e.label}={_short(e.value, 40)}" for e in parse.entities)

@@ -35,6 +35,7 @@ EXPECT_KEYS = frozenset(
         "state",
         "state_has",
         "sent",
+        "texted",
     }
 )
 SCRIPT_KEYS = frozenset({"name", "device", "shopper", "description", "turns"})
@@ -190,7 +191,7 @@ def _parse_turn(raw: Any, number: int, where: str) -> ScriptTurn:
         raise ScriptError(
             f"{here}: unknown expectations {sorted(unknown)} (allowed: {sorted(EXPECT_KEYS)})"
         )
-    for key in ("says", "says_any", "not_says", "reprompt", "state_has"):
+    for key in ("says", "says_any", "not_says", "reprompt", "state_has", "texted"):
         if key in expect:
             _strings(expect[key], where=f"{here}: expect.{key}")
     for key in ("card", "apl", "end_session"):
@@ -301,6 +302,14 @@ def check_turn(
         miss("end_session", expect["end_session"], result.end_session)
     if "sent" in expect and result.sent != expect["sent"]:
         miss("sent", expect["sent"], result.sent)
+    if "texted" in expect:
+        if in_process:
+            texts = " | ".join(result.texts)
+            for needle in _strings(expect["texted"], where="texted"):
+                if not _contains(texts, needle):
+                    miss("texted", needle, texts or "(no text sent)")
+        else:
+            notes.append(f"turn {turn.number}: `texted` not checked over --url (no outbox there)")
     if "intent" in expect:
         if result.parse is not None:
             if result.parse.intent != expect["intent"]:

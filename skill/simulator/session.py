@@ -48,6 +48,8 @@ class Exchange:
 
     response: Mapping[str, Any]
     parse: Parse | None = None
+    # Texts the skill sent to the shopper's phone during this turn (in-process only).
+    texts: tuple[str, ...] = ()
 
 
 class Transport(Protocol):
@@ -83,23 +85,46 @@ class InProcessTransport:
 
         skill = self._application.alexa_skill
         request = skill.serializer.deserialize(json.dumps(envelope), RequestEnvelope)
+        system = request.context.system if request.context else None
+        shopper = system.user.user_id if system and system.user else None
+        before = self._texts(shopper)
         try:
             response = skill.invoke(request_envelope=request, context=None)
         except AskSdkException as e:
             raise SimulatorError(f"the skill rejected the request: {e}") from e
         body = enforce_size(skill.serializer.serialize(response))
-        return Exchange(response=body, parse=self._parse(HandlerInput(request_envelope=request)))
+        sent = self._texts(shopper)
+        return Exchange(
+            response=body,
+            parse=self._parse(HandlerInput(request_envelope=request)),
+            texts=tuple(sent[: max(len(sent) - len(before), 0)]),
+        )
+
+    def _texts(self, shopper_id: str | None) -> list[str]:
+        """The shopper's texts, newest first, as the simulator shows a phone's messages."""
+        if not shopper_id:
+            return []
+        messages = self._application.outbox.messages(shopper_id=shopper_id, limit=50)
+        return [
+            f"{m['body']} {m['link']}".strip() if m["link"] not in m["body"] else m["body"]
+            for m in messages
+        ]
 
     def _parse(self, handler_input: Any) -> Parse:
         """The parse the core acted on, rebuilt through the same request translation."""
         from skill.alexa.skill import turn_from_request
+        from skill.core.state import DialogueState
 
         turn = turn_from_request(handler_input)
         if turn.event == "launch":
             return Parse(text="", intent="greeting", confidence=1.0)
         if turn.event == "session_end":
             return Parse(text="", intent="stop", confidence=1.0)
-        return self._application.conversation.understand(turn)
+        # The same dialogue state the skill read, so context-aware parses match its own.
+        session = handler_input.request_envelope.session
+        attributes = (session.attributes if session else None) or {}
+        state = DialogueState.from_dict(attributes.get(STATE_ATTRIBUTE))
+        return self._application.conversation.understand(turn, state)
 
 
 class HttpTransport:
@@ -195,6 +220,7 @@ class StepResult:
     sent: str
     slots: Mapping[str, str] = field(default_factory=dict)
     matched: str = ""
+    texts: tuple[str, ...] = ()
 
     @property
     def state(self) -> Mapping[str, Any]:
@@ -216,6 +242,7 @@ class StepResult:
             "end_session": self.end_session,
             "state": dict(self.state),
             "parse": self.parse.to_dict() if self.parse else None,
+            "texts": list(self.texts),
         }
 
 
@@ -258,6 +285,7 @@ def _result(
         sent=sent,
         slots=dict(slots),
         matched=matched,
+        texts=exchange.texts,
     )
 
 

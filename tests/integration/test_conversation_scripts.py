@@ -18,6 +18,10 @@ from skill.simulator.session import Exchange, InProcessTransport, SimulatorSessi
 from tests.conftest import TEST_SKILL_ID
 
 SCRIPTS = sorted((Path(__file__).resolve().parents[1] / "conversations").glob("*.yaml"))
+# Scripts whose policies are done but whose words the parser does not read yet (see README).
+AWAITING = sorted(
+    (Path(__file__).resolve().parents[1] / "conversations" / "awaiting_parser").glob("*.yaml")
+)
 
 
 class SignedClientTransport:
@@ -42,7 +46,12 @@ class SignedClientTransport:
 
 
 def test_there_are_enough_scripts():
-    assert len(SCRIPTS) >= 25
+    assert len(SCRIPTS) >= 40
+
+
+@pytest.mark.parametrize("path", AWAITING, ids=[p.stem for p in AWAITING])
+def test_scripts_awaiting_the_parser_are_well_formed(path):
+    assert load_script(path).turns
 
 
 @pytest.mark.parametrize("path", SCRIPTS, ids=[p.stem for p in SCRIPTS])

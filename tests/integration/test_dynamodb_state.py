@@ -78,7 +78,7 @@ def test_alexa_conversation_with_dynamodb_state(
         )
     )
     attributes = first["sessionAttributes"]
-    post(
+    asked = post(
         alexa_envelope(
             intent="ShopIntent",
             slots={"query": "add the first one to my cart"},
@@ -87,8 +87,18 @@ def test_alexa_conversation_with_dynamodb_state(
             attributes=attributes,
         )
     )
+    post(
+        alexa_envelope(
+            intent="PhraseIntent",
+            slots={"phrase": "medium"},
+            skill_id=TEST_SKILL_ID,
+            session_new=False,
+            attributes=asked["sessionAttributes"],
+        )
+    )
     profile = wired.state.shoppers.load("amzn1.ask.account.test")
-    assert profile.get("cart"), "the cart is persisted in DynamoDB"
+    (line,) = profile["cart"]["lines"]
+    assert line["size"] == "M" and line["quantity"] == 1, "the cart is persisted in DynamoDB"
     wired.state.shoppers.save("amzn1.ask.account.test", {**profile, "phone": "+15555550123"})
     asked = post(alexa_envelope(intent="AgentIntent", skill_id=TEST_SKILL_ID))
     post(

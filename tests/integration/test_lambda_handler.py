@@ -66,11 +66,22 @@ def test_lambda_answers_alexa_events_with_dynamodb_state(lambda_env):
         ),
         None,
     )
-    assert "Added" in second["response"]["outputSpeech"]["ssml"]
+    assert "What size" in second["response"]["outputSpeech"]["ssml"]
+    third = handler(
+        alexa_envelope(
+            intent="PhraseIntent",
+            slots={"phrase": "medium"},
+            skill_id=SKILL_ID,
+            session_new=False,
+            attributes=second["sessionAttributes"],
+        ),
+        None,
+    )
+    assert "Added" in third["response"]["outputSpeech"]["ssml"]
     from skill.alexa.lambda_handler import _application
 
     profile = _application().state.shoppers.load("amzn1.ask.account.test")
-    assert profile["cart"] == {"AH-SW-1001": 1}
+    assert profile["cart"] == {"lines": [{"product_id": "AH-SW-1001", "size": "M", "quantity": 1}]}
 
 
 def test_lambda_refuses_another_skill_without_raising(lambda_env, caplog):

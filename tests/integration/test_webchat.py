@@ -32,7 +32,9 @@ def test_conversation_continues_with_returned_tokens(client):
     second = say(client, "the second one", **ids)
     assert second["reply"]["items"][0]["product_id"] == listed[1]
     third = say(client, "add it to my cart", **ids)
-    assert "Added" in third["reply"]["text"]
+    assert "What size" in third["reply"]["text"]
+    fourth = say(client, "large", **ids)
+    assert "Added" in fourth["reply"]["text"] and "size L" in fourth["reply"]["text"]
 
 
 def test_handoff_over_web_chat_opens_a_ticket(client, application):

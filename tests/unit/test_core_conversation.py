@@ -145,15 +145,21 @@ def test_find_refine_select_add_and_send(wired):
     assert "Added two of" in said[0] and "$178" in said[0]
     conv_services = conversation.services
     said, state = talk(conversation, "yes", state=state, intent="yes")
-    assert "sent the link" in said[0]
+    # Consent given; the number is asked for once, then kept on the profile.
+    assert "What mobile number" in said[0] and "$178" in said[0]
+    said, state = talk(conversation, "two oh six 555 0142", state=state)
+    assert "texted a secure checkout link" in said[0] and "0 1 4 2" in said[0]
     assert isinstance(conv_services.outbox, RecordingOutbox)
-    assert conv_services.outbox.sent
+    assert conv_services.outbox.sent[0]["link"].startswith("https://acmehome.example/checkout/")
+    assert conv_services.shoppers.load("u1")["phone"] == "+12065550142"
 
 
 def test_ordinal_past_end_of_list_is_explained(wired):
     conversation, _ = wired
     said, _ = talk(conversation, "show me sweaters", "the fifth one")
-    assert "only have 3 options" in said[1]
+    # The clarification names the real choices.
+    assert "only have three" in said[1]
+    assert "Marlow Patchwork Cardigan" in said[1] and "Dune Cotton Jumper" in said[1]
 
 
 def test_availability_at_a_named_store(wired):

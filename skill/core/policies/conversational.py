@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from skill.core.context import Outcome, PolicyContext
 from skill.core.model import Reply
-from skill.core.policies import after_purchase, people, shopping
+from skill.core.policies import after_purchase, cart, links, people, shopping
 
 # Misunderstandings in a row before the skill offers a person instead of another reprompt.
 MISUNDERSTANDINGS_BEFORE_OFFER = 2
@@ -61,9 +61,26 @@ def yes(ctx: PolicyContext) -> Outcome:
     product_id = pending.get("product_id")
     order_id = pending.get("order_id")
     if action == "add_to_cart":
-        return shopping.add_to_cart(ctx, product_id=str(product_id) if product_id else None)
-    if action == "send_link":
-        return shopping.send_link(ctx, product_id=str(product_id) if product_id else None)
+        size = pending.get("size")
+        return cart.add_to_cart(
+            ctx,
+            product_ids=[str(product_id)] if product_id else (),
+            size=str(size) if size else None,
+        )
+    if action in ("send_link", "checkout"):
+        if pending.get("consent") or action == "checkout":
+            links.agree(ctx)
+        return links.resume(ctx)
+    if action == "empty_cart":
+        return cart.empty_cart(ctx)
+    if action == "select" and product_id:
+        selected = ctx.product(str(product_id))
+        if selected is not None:
+            return shopping.describe(ctx, selected)
+    if action == "search":
+        query = {k: str(pending[k]) for k in ("color", "product_type") if pending.get(k)}
+        products, dropped = shopping.search_relaxing(ctx, query)
+        return shopping.present(ctx, products, query, dropped=dropped)
     if action == "cancel_order" and order_id:
         return after_purchase.confirm_cancel(ctx, str(order_id))
     if action == "start_return" and order_id:
@@ -81,7 +98,7 @@ def no(ctx: PolicyContext) -> Outcome:
         return people.handoff_declined(ctx)
     if action == "cancel_order":
         text = "Okay, I've left the order as it is. Anything else?"
-    elif action in ("add_to_cart", "send_link"):
+    elif action in ("add_to_cart", "send_link", "checkout", "choose_size", "collect_phone"):
         text = "No problem. Would you like to keep looking?"
     else:
         text = "Okay. What else can I help you with?"

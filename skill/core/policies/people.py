@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from nlu.contract import Parse
+from skill.core.cart import Cart
 from skill.core.context import Outcome, PolicyContext, Services
 from skill.core.model import Card, HandoffNotice, HandoffRequest, Reply, Turn
 from skill.core.state import DialogueState
@@ -23,15 +24,16 @@ VOICE_CHANNELS = frozenset({"alexa"})
 
 def _cart_lines(ctx: PolicyContext) -> list[dict[str, Any]]:
     lines = []
-    for product_id, quantity in dict(ctx.profile.get("cart", {})).items():
-        product = ctx.product(product_id)
-        if product is not None and isinstance(quantity, int):
+    for line in Cart.from_profile(ctx.profile).lines:
+        product = ctx.product(line.product_id)
+        if product is not None:
             lines.append(
                 {
                     "product_id": product.id,
                     "title": product.title,
                     "price": str(product.current_price.amount),
-                    "quantity": quantity,
+                    "quantity": line.quantity,
+                    "size": line.size,
                 }
             )
     return lines

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from catalog_adapter.models import Product, ProductQuery
+from catalog_adapter.models import Product, ProductQuery, SeenOnResult
 from skill.core import speech
+from skill.core.cards import items_of, product_card
 from skill.core.context import Outcome, PolicyContext
-from skill.core.model import Card, Reply, ReplyItem
+from skill.core.model import Card, Reply
+from skill.core.policies import variants
 
 # Attribute filters dropped one at a time, least important first, when nothing matches.
-_RELAXATION_ORDER = ("pattern", "size", "brand", "color", "material")
-_QUERY_FIELDS = ("text", "product_type", "color", "material", "pattern", "size", "brand")
+_RELAXATION_ORDER = ("pattern", "size", "audience", "brand", "color", "material")
+# Who an item is for, as shoppers say it ("for my husband"); the catalog matches the audience.
+_AUDIENCE_WORDS = {
+    "men": "husband boyfriend dad father son's brother grandpa grandfather him he his men men's "
+    "mens man man's guy guys gentleman gentlemen male",
+    "women": "wife girlfriend mom mother sister grandma grandmother her she hers women women's "
+    "womens woman woman's lady ladies ladies' female",
+    "kids": "kid kids kid's kids' child children child's children's son daughter baby toddler "
+    "boys girls boy's girl's",
+}
+_AUDIENCE = {word: who for who, words in _AUDIENCE_WORDS.items() for word in words.split()}
 _STOPWORDS = frozenset(
     """a an the me my i i'd id im i'm you your for of to in on at with and or but please show find
     get looking look search want need would like some any can could do does is are there it its
@@ -68,7 +80,9 @@ def query_from_parse(ctx: PolicyContext) -> dict[str, Any]:
     leftovers = []
     for match in _WORD.finditer(parse.text.lower()):
         inside = any(start <= match.start() < end for start, end in covered)
-        if not inside and match.group() not in _STOPWORDS and not match.group().isdigit():
+        if not inside and match.group() in _AUDIENCE:
+            query.setdefault("audience", _AUDIENCE[match.group()])
+        elif not inside and match.group() not in _STOPWORDS and not match.group().isdigit():
             leftovers.append(match.group())
     if leftovers:
         query["text"] = " ".join(leftovers[:8])
@@ -84,6 +98,7 @@ def build_query(query: Mapping[str, Any], *, limit: int = 10) -> ProductQuery:
         pattern=query.get("pattern"),
         size=query.get("size"),
         brand=query.get("brand"),
+        audience=query.get("audience"),
         min_price=_money_bound(query.get("min_price")),
         max_price=_money_bound(query.get("max_price")),
         exclude_ids=tuple(query.get("exclude_ids", ())),
@@ -95,13 +110,21 @@ def _relax_attributes(
     ctx: PolicyContext, query: Mapping[str, Any]
 ) -> tuple[list[Product], list[str]]:
     results = ctx.catalog.search(build_query(query))
+    if not results and "text" in query and "product_type" in query:
+        # Free-text leftovers ("a gift, maybe") are the noisiest part of a spoken request:
+        # losing them is better than losing an attribute the shopper named.
+        untexted = {k: v for k, v in query.items() if k != "text"}
+        results = ctx.catalog.search(build_query(untexted))
+        if results:
+            return results, []
     dropped: list[str] = []
     relaxed = dict(query)
     for key in _RELAXATION_ORDER:
         if results:
             break
         if key in relaxed:
-            dropped.append(f"in {relaxed.pop(key)}")
+            value = relaxed.pop(key)
+            dropped.append(f"for {value}" if key == "audience" else f"in {value}")
             results = ctx.catalog.search(build_query(relaxed))
     if not results and "text" in relaxed and "product_type" in relaxed:
         # Free-text leftovers are the noisiest part of a spoken request; the type is the anchor.
@@ -151,44 +174,15 @@ def _budget_phrase(query: Mapping[str, Any]) -> str:
 
 def describe_query(query: Mapping[str, Any]) -> str:
     words = [str(query[k]) for k in ("color", "pattern", "material", "brand") if query.get(k)]
+    if query.get("audience") in ("men", "women"):
+        words.insert(0, f"{query['audience']}'s")
     kind = query.get("product_type") or query.get("text") or "items"
-    phrase = " ".join([*words, _plural(str(kind))])
+    phrase = " ".join([*words, speech.plural(str(kind))])
+    if query.get("size"):
+        phrase += f" in size {query['size']}"
     if query.get("max_price") or query.get("min_price"):
         phrase += " " + _budget_phrase(query)
     return phrase
-
-
-def _plural(noun: str) -> str:
-    if not noun or noun.endswith("s"):
-        return noun
-    if noun.endswith(("ch", "sh", "x")):
-        return noun + "es"
-    return noun + "s"
-
-
-def items_of(products: Sequence[Product]) -> tuple[ReplyItem, ...]:
-    return tuple(
-        ReplyItem(
-            product_id=p.id,
-            title=p.title,
-            price=p.current_price.amount,
-            currency=p.current_price.currency,
-            image_url=p.image_link,
-            link=p.link,
-            subtitle=p.brand,
-        )
-        for p in products
-    )
-
-
-def product_card(product: Product, *, lead: str = "") -> Card:
-    lines = [lead] if lead else []
-    lines.append(f"{product.title} — {speech.product_price(product)}")
-    if product.brand:
-        lines.append(f"Brand: {product.brand}")
-    if product.link:
-        lines.append(product.link)
-    return Card(title=product.title, text="\n".join(lines), image_url=product.image_link)
 
 
 def present(
@@ -215,7 +209,9 @@ def present(
         body = f"I found one: {speech.brand_title(shown[0])} for {speech.product_price(shown[0])}."
         reprompt = "Would you like to hear more about it, or add it to your cart?"
     else:
-        body = f"Here are the top {speech.count(len(shown))}: {speech.listing(shown)}"
+        # Who it is for and the size are said back, so the shopper hears they were understood.
+        what = f" {describe_query(query)}" if query.get("audience") or query.get("size") else ""
+        body = f"Here are the top {speech.count(len(shown))}{what}: {speech.listing(shown)}"
         reprompt = "Which one would you like to hear more about?"
     text = f"{lead}{body} {reprompt}"
     card_lines = [f"{i}. {p.title} — {speech.product_price(p)}" for i, p in enumerate(shown, 1)]
@@ -241,6 +237,9 @@ def present(
 
 
 def find_product(ctx: PolicyContext) -> Outcome:
+    about_variant = variants.variant_answer(ctx)
+    if about_variant is not None:
+        return about_variant
     query = query_from_parse(ctx)
     if not query:
         return ctx.outcome(
@@ -271,9 +270,18 @@ def find_seen_on(ctx: PolicyContext) -> Outcome:
     if kind is not None and found.appearance is None:
         # The shopper's word for the item ("chair") may differ from the feed's ("armchair").
         found = ctx.catalog.seen_on(person=who_value, media=media_value, limit=3)
+    if found.appearance is None and media_value and who_value:
+        # Nothing from that show: what the catalog knows of the person from another one.
+        elsewhere = ctx.catalog.seen_on(person=who_value, limit=3)
+        if elsewhere.appearance is not None:
+            person_name = elsewhere.appearance.person or who_value
+            return _seen_elsewhere(ctx, elsewhere, person_name, media_value, kind_value(kind))
     appearance = found.appearance
     person_name = appearance.person if appearance and appearance.person else who_value
     show = appearance.media if appearance and appearance.media else media_value
+    other_show = _other_show(ctx, media_value, appearance.media if appearance else "")
+    if appearance is not None and other_show:
+        return _seen_elsewhere(ctx, found, person_name or "", other_show, kind_value(kind))
     item = (
         str(kind.value)
         if kind
@@ -341,7 +349,76 @@ def find_seen_on(ctx: PolicyContext) -> Outcome:
     )
 
 
+_EVENT = re.compile(
+    r"\b(?:wore|wear|wearing|worn|had on|seen)\b.*?\b(?:at|on|in|during|to)\s+"
+    r"(?:the\s+|her\s+|his\s+|their\s+|a\s+)?([a-z0-9' ]+?)"
+    r"(?=\s+(?:and|how|what|where|last|this|concert|performance)\b|[?.!,]|$)"
+)
+
+
+def kind_value(entity: Any) -> str | None:
+    return str(entity.value) if entity is not None and entity.value else None
+
+
+def _other_show(ctx: PolicyContext, asked: str | None, known: str) -> str | None:
+    """The show the shopper named when it is not the one the catalog knows an appearance from."""
+    if not known:
+        return None
+    spoken = asked
+    if spoken is None:
+        match = _EVENT.search(ctx.parse.text.lower())
+        spoken = match.group(1).strip() if match else None
+    if not spoken:
+        return None
+    words = {w.rstrip("s") for w in _WORD.findall(spoken.lower()) if len(w) > 2} - _STOPWORDS
+    known_words = {w.rstrip("s") for w in _WORD.findall(known.lower())}
+    if not words or words & known_words:
+        return None
+    return " ".join(w if w.isupper() else w.capitalize() for w in spoken.split())
+
+
+def _the(name: str) -> str:
+    return name if name.lower().startswith("the ") else f"the {name}"
+
+
+def _same_kind(kind: str, product: Product) -> bool:
+    stem = kind.lower().rstrip("s")
+    return stem in product.product_type.lower() or stem in product.title.lower()
+
+
+def _seen_elsewhere(
+    ctx: PolicyContext, found: SeenOnResult, person: str, event: str, kind: str | None
+) -> Outcome:
+    """Say what is not known (that event), then what is (another show), never passing one off."""
+    appearance = found.appearance
+    assert appearance is not None
+    what = f"what {kind} {person} wore" if kind else f"what {person} wore"
+    lead = f"I don't know {what} at the {event}. "
+    products = [found.exact] if found.exact is not None else list(found.similar)
+    if kind:
+        products = [p for p in products if _same_kind(kind, p)]
+    item = appearance.product_type or "piece"
+    if products:
+        match = "the exact" if found.exact is not None else "look-alikes of the"
+        lead += f"From {_the(appearance.media)}, I have {match} {item} {person} wore there. "
+        outcome = present(ctx, products, {"product_type": item})
+        return Outcome(
+            reply=replace(outcome.reply, text=lead + outcome.reply.text),
+            state=outcome.state,
+        )
+    if kind:
+        lead += f"From {_the(appearance.media)} I only know {person}'s {item}, not a {kind}"
+        query = {"product_type": kind}
+        results, dropped = search_relaxing(ctx, query)
+        lead += f", but we do carry {speech.plural(kind)}. " if results else ". "
+        return present(ctx, results, query, dropped=dropped, intro=lead)
+    return present(ctx, list(found.similar), {"product_type": item}, intro=lead)
+
+
 def refine_search(ctx: PolicyContext) -> Outcome:
+    about_variant = variants.variant_answer(ctx)
+    if about_variant is not None:
+        return about_variant
     previous = dict(ctx.state.query)
     if not previous and not ctx.state.results:
         if query_from_parse(ctx).keys() - {"text"}:
@@ -439,16 +516,19 @@ def describe(ctx: PolicyContext, product: Product) -> Outcome:
     )
 
 
-_INFO_ANSWERS = {
-    "material": lambda p: f"it's made of {p.material.lower()}" if p.material else "",
-    "colors": lambda p: f"this one is {p.color.lower()}" if p.color else "",
-    "sizes": lambda p: f"it comes in size {p.size}" if p.size else "",
-    "rating": lambda p: f"shoppers rate it {p.rating:.1f} out of 5" if p.rating else "",
-    "availability": lambda p: f"it's {p.availability.replace('_', ' ')} online",
+_INFO_ANSWERS: dict[str, Callable[[PolicyContext, Product], str]] = {
+    "material": lambda ctx, p: f"it's made of {p.material.lower()}" if p.material else "",
+    "colors": lambda ctx, p: variants.colours_answer(ctx, p),
+    "sizes": lambda ctx, p: variants.sizes_answer(p),
+    "rating": lambda ctx, p: f"shoppers rate it {p.rating:.1f} out of 5" if p.rating else "",
+    "availability": lambda ctx, p: f"it's {p.availability.replace('_', ' ')} online",
 }
 
 
 def product_info(ctx: PolicyContext) -> Outcome:
+    about_variant = variants.variant_answer(ctx)
+    if about_variant is not None:
+        return about_variant
     product, problem = ctx.referenced_product()
     if product is None:
         if ctx.parse.first("PRODUCT_TYPE") is not None:
@@ -461,7 +541,7 @@ def product_info(ctx: PolicyContext) -> Outcome:
         if ask == "price":
             answers.append(f"it costs {speech.product_price(product)}")
             continue
-        answer = _INFO_ANSWERS.get(ask, lambda p: "")(product)
+        answer = _INFO_ANSWERS.get(ask, lambda ctx, p: "")(ctx, product)
         if answer:
             answers.append(answer)
         else:
@@ -478,6 +558,9 @@ def product_info(ctx: PolicyContext) -> Outcome:
 
 
 def check_availability(ctx: PolicyContext) -> Outcome:
+    about_variant = variants.variant_answer(ctx)
+    if about_variant is not None:
+        return about_variant
     product, problem = ctx.referenced_product()
     if product is None:
         text = problem or "Which item should I check? Tell me what you're looking for first."
@@ -525,70 +608,3 @@ def _stores_phrase(ctx: PolicyContext, product: Product) -> str:
     if not stock:
         return ""
     return f"We have stores at {speech.join([s.store_name for s in stock[:3]])}."
-
-
-def add_to_cart(ctx: PolicyContext, *, product_id: str | None = None) -> Outcome:
-    product = ctx.product(product_id) if product_id else None
-    problem = None
-    if product is None:
-        product, problem = ctx.referenced_product()
-    if product is None:
-        if ctx.parse.first("PRODUCT_TYPE") is not None:
-            return find_product(ctx)
-        text = problem or "What would you like to add? Tell me what you're looking for."
-        return ctx.outcome(Reply(text=text, reprompt="What would you like to add?"))
-    quantity_entity = ctx.parse.first("QUANTITY")
-    quantity = 1
-    if quantity_entity is not None and isinstance(quantity_entity.value, int):
-        quantity = max(1, min(quantity_entity.value, 20))
-    cart: dict[str, int] = {
-        k: int(v) for k, v in ctx.profile.get("cart", {}).items() if isinstance(v, int)
-    }
-    cart[product.id] = min(cart.get(product.id, 0) + quantity, 99)
-    ctx.profile["cart"] = cart
-    ctx.save_profile()
-    total = _cart_total(ctx, cart)
-    amount = "" if quantity == 1 else f"{speech.count(quantity)} of "
-    text = (
-        f"Added {amount}{speech.brand_title(product)} to your cart. "
-        f"Your cart comes to {speech.price(total)}. "
-        "Shall I text the checkout link to your phone?"
-    )
-    return ctx.outcome(
-        Reply(
-            text=text,
-            reprompt="Shall I text the checkout link to your phone?",
-            card=product_card(product, lead="Added to your cart"),
-            suggestions=("Send it to my phone", "Keep shopping"),
-        ),
-        selected=product.id,
-        pending={"action": "send_link", "product_id": product.id},
-    )
-
-
-def _cart_total(ctx: PolicyContext, cart: Mapping[str, int]) -> Decimal:
-    total = Decimal("0")
-    for product_id, quantity in cart.items():
-        product = ctx.product(product_id)
-        if product is not None:
-            total += product.current_price.amount * quantity
-    return total
-
-
-def send_link(ctx: PolicyContext, *, product_id: str | None) -> Outcome:
-    """Text the product or cart link: a voice answer cannot carry a link the shopper can tap."""
-    product = ctx.product(product_id) if product_id else None
-    if product is not None and product.link:
-        body = f"{product.title} ({speech.product_price(product)}): {product.link}"
-        link = product.link
-    else:
-        body = f"Your {ctx.services.skill_name} cart is ready for checkout."
-        link = ""
-    ctx.outbox.send(shopper_id=ctx.turn.shopper_id, channel="sms", text=body, link=link)
-    return ctx.outcome(
-        Reply(
-            text="Done. I've sent the link to your phone. Anything else I can help with?",
-            reprompt="Anything else?",
-        ),
-        pending={},
-    )
