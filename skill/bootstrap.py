@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from catalog_adapter.config import CatalogConfig
 from catalog_adapter.ports import Catalog
 from skill.channels.rates import RateLimiter
 from skill.channels.tokens import TokenSigner
@@ -85,18 +86,18 @@ def mapping_options(setting: str | None, *, name: str) -> dict[str, Any]:
         raise SettingsError(f"{name} is not valid JSON: {e}") from e
 
 
-def open_default_catalog(settings: Settings) -> Catalog:
-    from catalog_adapter.demo import demo_catalog_url
-    from catalog_adapter.registry import open_catalog
-
-    url = settings.catalog_url or demo_catalog_url(settings.data_dir)
-    if not url.lower().startswith("rest+"):
-        return open_catalog(url)
-    return open_catalog(
-        url,
+def catalog_config(settings: Settings) -> CatalogConfig:
+    """The catalog part of the settings, for opening catalogs and the catalog commands."""
+    return CatalogConfig(
+        catalog_url=settings.catalog_url,
+        data_dir=settings.data_dir,
+        rest_mapping=settings.catalog_mapping,
         env=settings.environment,
-        **mapping_options(settings.catalog_mapping, name="AMBIENT_SHOP_REST_MAPPING"),
     )
+
+
+def open_default_catalog(settings: Settings) -> Catalog:
+    return catalog_config(settings).open()
 
 
 def open_order_service(settings: Settings) -> tuple[OrderService, str]:

@@ -7,9 +7,12 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skill.errors import AmbientShopError
+
+if TYPE_CHECKING:
+    from catalog_adapter.config import CatalogConfig
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -170,13 +173,20 @@ def build_parser() -> argparse.ArgumentParser:
     from skill.simulator.cli import register_cli as register_simulator
 
     register_nlu(commands)
-    register_catalog(commands)
+    register_catalog(commands, defaults=_catalog_config)
     register_simulator(commands)
     register_desk(commands, open_desk=_open_desk)
     from skill.bootstrap import open_engage
 
     register_engage(commands, open_engage=open_engage)
     return parser
+
+
+def _catalog_config() -> CatalogConfig:
+    from skill.bootstrap import catalog_config
+    from skill.settings import Settings
+
+    return catalog_config(Settings.from_env())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

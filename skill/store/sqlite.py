@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ambient_shop.urls import sqlite_path
 from skill.core.model import OutboundMessage
 from skill.errors import StateStoreError
 
@@ -43,12 +44,10 @@ def now_iso() -> str:
 
 def path_from_url(url: str) -> Path | None:
     """`sqlite:///var/state.db` -> Path; `sqlite://:memory:` -> None (in-memory)."""
-    if not url.startswith("sqlite://"):
-        raise StateStoreError(f"not a sqlite URL: {url!r}")
-    rest = url[len("sqlite://") :]
-    if rest in ("", ":memory:", "/:memory:"):
-        return None
-    return Path(rest[1:] if rest.startswith("/") else rest)
+    try:
+        return sqlite_path(url)
+    except ValueError as e:
+        raise StateStoreError(str(e)) from e
 
 
 class SqliteDatabase:
