@@ -304,6 +304,36 @@ def cold_start(env: dict[str, str], *, prepared: bool) -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
+def _targets(rows: list[str], cold_s: float) -> str:
+    """Issue 13's targets against the gunicorn rows (full turns, not the baseline)."""
+
+    def cells(shoppers: int) -> list[str]:
+        for row in rows:
+            parts = [p.strip() for p in row.strip("|").split("|")]
+            if parts[0] == "gunicorn (image config)" and parts[1] == str(shoppers):
+                return parts
+        return []
+
+    ten, fifty = cells(10), cells(50)
+    errors = sum(int(row.strip("|").split("|")[6]) for row in rows)
+    with open("/proc/loadavg", encoding="ascii") as load:
+        average = load.read().split()[0]
+
+    def met(ok: bool) -> str:
+        return "met" if ok else "not met"
+
+    p99_10 = float(ten[5].split()[0]) if ten else float("nan")
+    rate_50 = float(fifty[3].replace(",", "")) if fifty else float("nan")
+    return (
+        f"\nTargets (2 cores, driver on the same cores; 1-minute load average {average} at the "
+        "end of the run, the machine being shared):\n"
+        f"- zero errors: {met(errors == 0)} ({errors})\n"
+        f"- p99 <= 50 ms at 10 shoppers (gunicorn): {met(p99_10 <= 50)} ({p99_10:.1f} ms)\n"
+        f"- >= 500 turns/s at 50 shoppers (gunicorn): {met(rate_50 >= 500)} ({rate_50:,.0f})\n"
+        f"- Lambda cold start <= 1.5 s: {met(cold_s <= 1.5)} ({cold_s:.2f} s)\n"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=2000, help="turns per load level")
@@ -411,6 +441,7 @@ def main() -> int:
         f"{statistics.median(colds[True]):.2f} s with the catalog index already built, "
         f"{statistics.median(colds[False]):.2f} s when the demo catalog is imported at start.\n"
     )
+    text += _targets(lines, colds[True])
     print(text)
     if not args.no_write:
         write_section(SECTION, text)
