@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from catalog_adapter.config import CatalogConfig
 from catalog_adapter.ports import Catalog
+from skill.channels.rates import RateLimiter
 from skill.channels.tokens import TokenSigner
 from skill.core.context import Services
 from skill.core.conversation import Conversation
@@ -18,7 +19,7 @@ from skill.core.ports import ConversationStore, HandoffDesk, OrderService, Outbo
 from skill.desk.outbox import ShopperOutbox, SmsSender
 from skill.desk.service import Desk
 from skill.desk.wiring import DESK_ADAPTERS, DeskWiring, parse_autonomy
-from skill.errors import SettingsError
+from skill.errors import SettingsError, StateStoreError
 from skill.orders.registry import open_orders, orders_source
 from skill.settings import Settings
 from skill.store.registry import Closeable, StateBackend, open_state
@@ -53,7 +54,20 @@ class Application:
     agent_desk: Desk
     engage: Engage
     chatwoot: Any = None
+    limiter: RateLimiter | None = None
     closers: list[Closeable] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        """What keeps the service from answering shoppers; empty when healthy (/healthz)."""
+        problems = list(self.state.problems())
+        try:
+            catalog = self.catalog.health()
+        except Exception as e:  # noqa: BLE001 - a health check reports, it never raises
+            problems.append(f"catalog health check failed: {type(e).__name__}")
+        else:
+            if not catalog.ok:
+                problems.append(f"catalog: {catalog.detail or 'unavailable'}")
+        return problems
 
     def close(self) -> None:
         for resource in self.closers:
@@ -279,6 +293,12 @@ def build(
         parser = load_parser(settings, catalog)
     state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
     closers.extend(state.closers)
+    # A store that cannot serve fails the start, naming what is missing, rather than every turn.
+    problems = state.problems()
+    if problems:
+        for resource in closers:
+            resource.close()
+        raise StateStoreError("; ".join(problems))
     orders, source = open_order_service(settings)
     closers.append(orders)
     wired_desk = build_desk(settings, state, orders=orders)
@@ -318,6 +338,12 @@ def build(
         orders=orders,
         orders_source=source,
         token_signer=TokenSigner.from_data_dir(settings.data_dir, configured=settings.secret_key),
+        limiter=None
+        if state.counter is None
+        else RateLimiter(
+            state.counter,
+            {"shopper": settings.rate_per_shopper, "address": settings.rate_per_address},
+        ),
         engage=engage,
         closers=closers,
     )
