@@ -9,7 +9,7 @@ NODE_INSTALLED := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint format bench clean nlu-model node browser
+.PHONY: install run test soak lint format bench clean nlu-model node browser
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,14 +34,19 @@ browser:
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	fi
 
+# The developer simulator is off unless asked for; local runs ask for it.
 run: nlu-model
-	$(BIN)/ambient-shop serve --host $(HOST) --port $(PORT)
+	AMBIENT_SHOP_SIMULATOR=1 $(BIN)/ambient-shop serve --host $(HOST) --port $(PORT)
 
 test: nlu-model node browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
+
+# Long fuzzing (10,000 inputs per endpoint) and soak (50,000 turns) runs; not part of `make test`.
+soak: nlu-model
+	$(BIN)/pytest -q -m soak
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

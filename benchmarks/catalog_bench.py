@@ -394,7 +394,7 @@ def _percentile(sorted_times: Sequence[float], share: float) -> float:
 def child_search(db: Path, queries_file: Path, rounds: int) -> dict[str, Any]:
     _pin_to_one_core()
     from catalog_adapter.models import ProductQuery
-    from catalog_adapter.sqlite_index import open_sqlite_catalog
+    from catalog_adapter.sqlite import open_sqlite_catalog
 
     raw = json.loads(queries_file.read_text(encoding="utf-8"))
     queries = [
@@ -493,7 +493,7 @@ def child_update(db: Path, feed: Path) -> dict[str, Any]:
     import threading
 
     from catalog_adapter.models import ProductQuery
-    from catalog_adapter.sqlite_index import open_sqlite_catalog
+    from catalog_adapter.sqlite import open_sqlite_catalog
     from catalog_adapter.updates import update_catalog
 
     catalog = open_sqlite_catalog(f"sqlite:///{db}")

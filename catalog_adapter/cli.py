@@ -4,32 +4,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TextIO
 
+from catalog_adapter.config import CatalogConfig
 from catalog_adapter.errors import AmbientShopError, CatalogConfigError, FeedError
 from catalog_adapter.models import Product, ProductQuery
 from catalog_adapter.ports import Catalog
 
 CATALOG_ENV = "AMBIENT_SHOP_CATALOG"
-DATA_DIR_ENV = "AMBIENT_SHOP_DATA_DIR"
 SHOWN_ERRORS = 20
 
 
-def default_catalog_url() -> str:
-    """`AMBIENT_SHOP_CATALOG`, else the bundled demo catalog imported into the data directory."""
-    configured = os.environ.get(CATALOG_ENV, "").strip()
-    if configured:
-        return configured
-    from catalog_adapter.demo import demo_catalog_url
-
-    return demo_catalog_url(Path(os.environ.get(DATA_DIR_ENV, "").strip() or "var"))
+DefaultsSource = Callable[[], CatalogConfig]
 
 
 def add_catalog_argument(parser: argparse.ArgumentParser) -> None:
@@ -43,23 +35,27 @@ def add_catalog_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def catalog_url(args: argparse.Namespace) -> str:
+    """The catalog `--catalog` names, else the configured or demo one."""
+    return args.catalog or args.catalog_defaults().url()
+
+
 def open_from_args(args: argparse.Namespace, **options: Any) -> Catalog:
     """Open the catalog `--catalog` names (or the default one)."""
-    url = args.catalog or default_catalog_url()
-    if url.partition("://")[0].lower() == "sqlite":
-        from catalog_adapter.sqlite_index import open_sqlite_catalog
-
-        return open_sqlite_catalog(url, **options)
-    from catalog_adapter.registry import open_catalog
-
-    return open_catalog(url, **options)
+    return args.catalog_defaults().open(catalog_url(args), **options)
 
 
-def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the `catalog` command group to the main command."""
+def register_cli(
+    subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
+    *,
+    defaults: DefaultsSource = CatalogConfig,
+) -> None:
+    """Add the `catalog` command group to the main command; `defaults` is called when a
+    command runs, so --help reads no settings."""
     catalog = subparsers.add_parser(
         "catalog", help="import retailer feeds, search the catalog, show stats"
     )
+    catalog.set_defaults(catalog_defaults=defaults)
     commands = catalog.add_subparsers(dest="catalog_command", required=True)
 
     imp = commands.add_parser(
@@ -138,11 +134,18 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
 
     add_commands(commands)
 
-    try:
-        from catalog_adapter import relevance
-    except ImportError:
-        return
-    relevance.add_eval_command(commands)
+    evaluation = commands.add_parser(
+        "eval",
+        help="NDCG@10 and MRR on judged queries, beside a plain-BM25 baseline from the same run",
+    )
+    evaluation.add_argument(
+        "qrels", type=Path, metavar="QRELS", help="judged queries (.jsonl or .tsv)"
+    )
+    evaluation.add_argument("--k", type=int, default=10, help="cut-off rank (default: 10)")
+    evaluation.add_argument("--per-query", action="store_true", help="list every query's scores")
+    evaluation.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_catalog_argument(evaluation)
+    evaluation.set_defaults(run=_eval)
 
 
 # -- import -------------------------------------------------------------------------------------
@@ -184,9 +187,9 @@ class _ProgressBar:
 def _import(args: argparse.Namespace) -> int:
     from catalog_adapter.feeds import import_feeds
     from catalog_adapter.sources import fetch_feed_set, record_import
-    from catalog_adapter.sqlite_index import path_from_url
+    from catalog_adapter.sqlite import path_from_url
 
-    url = args.catalog or os.environ.get(CATALOG_ENV, "").strip()
+    url = args.catalog or args.catalog_defaults().catalog_url
     if not url:
         raise CatalogConfigError(
             "say where to import: --catalog sqlite:///PATH (or set AMBIENT_SHOP_CATALOG)"
@@ -454,10 +457,36 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m catalog_adapter.cli catalog ...` works without the rest of the application."""
+def _eval(args: argparse.Namespace) -> int:
+    from catalog_adapter.relevance import QrelsError, evaluate_url, load_qrels, text_report
+
+    if args.k < 1:
+        raise QrelsError("--k must be at least 1")
+    qrels = load_qrels(args.qrels)
+    url = catalog_url(args)
+    report = evaluate_url(url, qrels, k=args.k, **args.catalog_defaults().options(url))
+    for problem in report.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if report.unknown:
+        shown = ", ".join(report.unknown[:10])
+        more = f" and {len(report.unknown) - 10} more" if len(report.unknown) > 10 else ""
+        print(
+            f"warning: {len(report.unknown)} judged product(s) are not in the catalog: "
+            f"{shown}{more}",
+            file=sys.stderr,
+        )
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        return 0
+    print(text_report(report, per_query=args.per_query))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, *, defaults: DefaultsSource = CatalogConfig) -> int:
+    """`python -m catalog_adapter.cli catalog ...` without the rest of the application: only
+    options are read (the `ambient-shop` command adds its settings as `defaults`)."""
     parser = argparse.ArgumentParser(prog="ambient-shop")
-    register_cli(parser.add_subparsers(dest="command", required=True))
+    register_cli(parser.add_subparsers(dest="command", required=True), defaults=defaults)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)

@@ -176,7 +176,7 @@ def write_manifest(client: Any, prefix: S3Location, manifest: Manifest) -> None:
 
 def catalog_meta(path: Path) -> dict[str, str]:
     """The meta table of a catalog file; CatalogConfigError when it is not a catalog."""
-    from catalog_adapter.sqlite_index import FORMAT
+    from catalog_adapter.sqlite import FORMAT
 
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

@@ -70,9 +70,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def _local_path(args: argparse.Namespace) -> Path:
-    from catalog_adapter.sqlite_index import path_from_url
+    from catalog_adapter.sqlite import path_from_url
 
-    url = args.catalog or os.environ.get(CATALOG_ENV, "").strip()
+    url = args.catalog or args.catalog_defaults().catalog_url
     if not url:
         raise CatalogConfigError("say which catalog: --catalog sqlite:///PATH")
     return path_from_url(url)

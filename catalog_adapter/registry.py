@@ -13,7 +13,7 @@ def _load_builtin_adapters() -> None:
     # Imported for their @register side effect; kept lazy so importing the registry stays cheap.
     import catalog_adapter.rest  # noqa: F401
     import catalog_adapter.s3_catalog  # noqa: F401
-    import catalog_adapter.sqlite_index  # noqa: F401
+    import catalog_adapter.sqlite  # noqa: F401
 
 
 CATALOGS: Registry[Catalog] = Registry(

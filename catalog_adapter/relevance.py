@@ -14,12 +14,10 @@ and `max_price` columns). Grades run from 0 (not relevant) to 3; unjudged produc
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import math
 import statistics
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -414,7 +412,7 @@ class EvalReport:
 def evaluate_url(url: str, qrels: Qrels, *, k: int = DEFAULT_K, **options: Any) -> EvalReport:
     """Score the catalog a URL names; an embedded catalog also gets its plain-BM25 baseline."""
     if url.partition("://")[0].lower() == "sqlite":
-        from catalog_adapter.sqlite_index import open_sqlite_catalog
+        from catalog_adapter.sqlite import open_sqlite_catalog
 
         blended = open_sqlite_catalog(url, ranking="blended")
         plain = open_sqlite_catalog(url, ranking="bm25")
@@ -436,51 +434,8 @@ def evaluate_url(url: str, qrels: Qrels, *, k: int = DEFAULT_K, **options: Any) 
     return EvalReport(qrels.queries, ranking, None, qrels.problems)
 
 
-# -- the command ---------------------------------------------------------------------------------
-
-
-def add_eval_command(catalog_subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add `catalog eval QRELS` to the catalog command group."""
-    from catalog_adapter.cli import add_catalog_argument
-
-    parser = catalog_subparsers.add_parser(
-        "eval",
-        help="NDCG@10 and MRR on judged queries, beside a plain-BM25 baseline from the same run",
-    )
-    parser.add_argument("qrels", type=Path, metavar="QRELS", help="judged queries (.jsonl or .tsv)")
-    parser.add_argument("--k", type=int, default=DEFAULT_K, help="cut-off rank (default: 10)")
-    parser.add_argument("--per-query", action="store_true", help="list every query's scores")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    add_catalog_argument(parser)
-    parser.set_defaults(run=run_eval)
-
-
-def run_eval(args: argparse.Namespace) -> int:
-    from catalog_adapter.cli import default_catalog_url
-
-    if args.k < 1:
-        raise QrelsError("--k must be at least 1")
-    qrels = load_qrels(args.qrels)
-    url = args.catalog or default_catalog_url()
-    report = evaluate_url(url, qrels, k=args.k)
-    for problem in report.problems:
-        print(f"warning: {problem}", file=sys.stderr)
-    if report.unknown:
-        shown = ", ".join(report.unknown[:10])
-        more = f" and {len(report.unknown) - 10} more" if len(report.unknown) > 10 else ""
-        print(
-            f"warning: {len(report.unknown)} judged product(s) are not in the catalog: "
-            f"{shown}{more}",
-            file=sys.stderr,
-        )
-    if args.json:
-        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
-        return 0
-    print(_text_report(report, per_query=args.per_query))
-    return 0
-
-
-def _text_report(report: EvalReport, *, per_query: bool) -> str:
+def text_report(report: EvalReport, *, per_query: bool) -> str:
+    """The report as `catalog eval` prints it: both rankings, their difference, per query."""
     k = report.ranking.k
     rankings = [report.ranking] + ([report.baseline] if report.baseline else [])
     lines = [

@@ -45,7 +45,7 @@ from catalog_adapter.publish import (
 )
 from catalog_adapter.registry import register
 from catalog_adapter.s3 import S3Location, parse_s3_url, s3_client, transfer_errors
-from catalog_adapter.sqlite_index import Ranking, SqliteCatalog
+from catalog_adapter.sqlite.catalog import Ranking, SqliteCatalog
 
 log = logging.getLogger(__name__)
 

@@ -22,13 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from catalog_adapter.errors import FeedError
-from catalog_adapter.feeds import (
+from catalog_adapter.feeds.readers import Table
+from catalog_adapter.feeds.report import Collector, RowError, RowProblem
+from catalog_adapter.feeds.values import (
     PICKUP_METHODS,
-    RowError,
-    _availability,
-    _Collector,
-    _RowProblem,
-    _Table,
+    availability_value,
     parse_effective_dates,
     parse_price,
 )
@@ -155,14 +153,14 @@ def read_updates(
     *,
     prices: Path | None = None,
     inventory: Path | None = None,
-) -> tuple[DeltaRows, _Collector, list[str]]:
+) -> tuple[DeltaRows, Collector, list[str]]:
     """Validate the feeds against the index; the delta, the row errors and the unknown ids."""
     if prices is None and inventory is None:
         raise FeedError("give a price/availability feed, a local-inventory feed, or both")
     db = _open(catalog_path, readonly=True)
     try:
         known = _Known(db)
-        errors = _Collector()
+        errors = Collector()
         delta = DeltaRows()
         unknown: dict[str, None] = {}
         if prices is not None:
@@ -175,9 +173,9 @@ def read_updates(
 
 
 def _read_prices(
-    path: Path, known: _Known, errors: _Collector, delta: DeltaRows, unknown: dict[str, None]
+    path: Path, known: _Known, errors: Collector, delta: DeltaRows, unknown: dict[str, None]
 ) -> None:
-    table = _Table(path, required=PRICE_REQUIRED, errors=errors)
+    table = Table(path, required=PRICE_REQUIRED, errors=errors)
     parsed: list[tuple[int, str, dict[str, str]]] = []
     seen: set[str] = set()
     for line, row in table.rows():
@@ -203,7 +201,7 @@ def _read_prices(
             continue
         try:
             fields = _price_fields(row, known.currency, current[pid])
-        except _RowProblem as e:
+        except RowProblem as e:
             errors.reject(table.name, line, f"product {pid!r}: {e}")
             continue
         if fields:
@@ -217,7 +215,7 @@ def _price_fields(
     price = current[0]
     if "price" in row:
         if not row["price"].strip():
-            raise _RowProblem("price is empty")
+            raise RowProblem("price is empty")
         price = parse_price(row["price"], currency=currency)
         fields["price_cents"] = price
     if "sale_price" in row:
@@ -228,20 +226,20 @@ def _price_fields(
         if dates and sale is not None:
             start, end = parse_effective_dates(dates)
         if sale is not None and sale >= price:
-            raise _RowProblem("sale_price is not below price")
+            raise RowProblem("sale_price is not below price")
         fields.update(sale_cents=sale, sale_start=start, sale_end=end)
     elif "price_cents" in fields and current[1] is not None and current[1] >= price:
         # A sale that the new price undercuts is over.
         fields.update(sale_cents=None, sale_start=None, sale_end=None)
     if "availability" in row:
-        fields["availability"] = _availability(row["availability"])
+        fields["availability"] = availability_value(row["availability"])
     return fields
 
 
 def _read_inventory(
-    path: Path, known: _Known, errors: _Collector, delta: DeltaRows, unknown: dict[str, None]
+    path: Path, known: _Known, errors: Collector, delta: DeltaRows, unknown: dict[str, None]
 ) -> None:
-    table = _Table(path, required=INVENTORY_REQUIRED, errors=errors)
+    table = Table(path, required=INVENTORY_REQUIRED, errors=errors)
     parsed: list[tuple[int, str, str, dict[str, str]]] = []
     seen: set[tuple[str, str]] = set()
     for line, row in table.rows():
@@ -268,7 +266,7 @@ def _read_inventory(
             continue
         try:
             delta.inventory.append(_inventory_row(row, code, pid, known.currency))
-        except _RowProblem as e:
+        except RowProblem as e:
             errors.reject(table.name, line, f"store {code!r}, product {pid!r}: {e}")
 
 
@@ -277,17 +275,17 @@ def _inventory_row(row: dict[str, str], code: str, pid: str, currency: str) -> t
     quantity: int | None = None
     if quantity_text:
         if not quantity_text.isdigit():
-            raise _RowProblem(f"quantity {quantity_text!r} is not a whole number >= 0")
+            raise RowProblem(f"quantity {quantity_text!r} is not a whole number >= 0")
         quantity = int(quantity_text)
     price_text = (row.get("price") or "").strip()
     price = parse_price(price_text, currency=currency) if price_text else None
     availability_text = (row.get("availability") or "").strip()
     if availability_text:
-        availability = _availability(availability_text)
+        availability = availability_value(availability_text)
     elif quantity is not None:
         availability = "in_stock" if quantity > 0 else "out_of_stock"
     else:
-        raise _RowProblem("give quantity or availability")
+        raise RowProblem("give quantity or availability")
     if quantity is None:
         quantity = 1 if availability in ("in_stock", "limited_availability") else 0
     pickup = (row.get("pickup_method") or "").strip().lower().replace("_", " ")

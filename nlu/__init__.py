@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,14 +33,23 @@ __all__ = [
 
 
 def load(
-    path: str | Path | None = None, *, vocabulary: Mapping[str, Iterable[str]] | None = None
+    path: str | Path | None = None,
+    *,
+    vocabulary: Mapping[str, Iterable[str]] | None = None,
+    probe: Callable[[str], bool] | None = None,
 ) -> ShoppingParser:
-    """The trained parser (default: the committed nlu/model/), with catalog names added."""
+    """The trained parser (default: the committed nlu/model/), grounded in a catalog.
+
+    `vocabulary` is the catalog's names (`Catalog.vocabulary()`); `probe` answers whether some
+    words find products in the catalog's index. Both are evidence for the scope decision.
+    """
     from nlu.parser import ShoppingParser, load_pipeline
 
     parser = ShoppingParser(load_pipeline(path))
     if vocabulary:
         parser.update_vocabulary(vocabulary)
+    if probe is not None:
+        parser.set_catalog_probe(probe)
     return parser
 
 

@@ -15,10 +15,15 @@ SHOPPING_INTENTS: tuple[str, ...] = (
     "product_info",
     "check_availability",
     "add_to_cart",
+    "compare",
+    "store_info",
 )
+# The basket and handing over to checkout (voice never takes payment: a secure link).
+CART_INTENTS: tuple[str, ...] = ("view_cart", "remove_from_cart", "checkout", "send_link")
 
 INTENTS: tuple[str, ...] = (
     *SHOPPING_INTENTS,
+    *CART_INTENTS,
     # after purchase
     "order_status",
     "cancel_order",

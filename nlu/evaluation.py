@@ -238,3 +238,67 @@ def render_table(scores: Scores, *, errors: int = 0) -> str:
 
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 100:.2f}%"
+
+
+def render_summary(per_file: Sequence[Scores]) -> str:
+    """One line per file, and the out-of-scope rows of every file together."""
+    lines = ["== summary", f"{'file':<28}{'rows':>7}{'accuracy':>11}{'OOS false triggers':>21}"]
+    oos_rows = oos_false = 0
+    for scores in per_file:
+        data = scores.to_dict()
+        oos = data["out_of_scope"]
+        rate = f"{_pct(oos['false_trigger_rate'])} ({oos['false_triggers']}/{oos['rows']})"
+        lines.append(
+            f"{scores.name:<28}{scores.rows:>7}{_pct(data['intent_accuracy']):>11}"
+            f"{rate if oos['rows'] else '':>21}"
+        )
+        oos_rows += scores.oos_rows
+        oos_false += scores.oos_false_triggers
+    if oos_rows:
+        lines.append(
+            f"{'out-of-scope rows, all files':<46}"
+            f"{_pct(_ratio(oos_false, oos_rows))} ({oos_false}/{oos_rows})"
+        )
+    return "\n".join(lines)
+
+
+class _Ablatable(_Parser, Protocol):
+    @property
+    def scope(self) -> Any: ...
+
+
+def ablation(parser: _Ablatable, paths: Sequence[Path]) -> list[dict[str, Any]]:
+    """The scope decision's signals switched off one at a time, then all of them."""
+    from nlu.components.scope import SIGNALS
+
+    settings: list[tuple[str, frozenset[str]]] = [("all signals", frozenset())]
+    settings += [(f"without {signal}", frozenset({signal})) for signal in SIGNALS]
+    settings.append(("text classifier alone", frozenset(SIGNALS)))
+    scope = parser.scope
+    before = scope.disabled
+    rows: list[dict[str, Any]] = []
+    try:
+        for name, disabled in settings:
+            scope.disabled = disabled
+            per_file, total = evaluate(parser, paths)
+            rows.append(
+                {
+                    "setting": name,
+                    "files": {s.name: _ratio(s.correct, s.rows) for s in per_file},
+                    "oos_false_trigger_rate": _ratio(total.oos_false_triggers, total.oos_rows),
+                }
+            )
+    finally:
+        scope.disabled = before
+    return rows
+
+
+def render_ablation(rows: list[dict[str, Any]]) -> str:
+    """A markdown table: each setting's accuracy per file and its out-of-scope false triggers."""
+    names = list(rows[0]["files"]) if rows else []
+    head = "| setting | " + " | ".join(Path(n).stem for n in names) + " | OOS false triggers |"
+    lines = ["== scope ablation", head, "|---" * (len(names) + 2) + "|"]
+    for row in rows:
+        cells = " | ".join(_pct(row["files"][n]) for n in names)
+        lines.append(f"| {row['setting']} | {cells} | {_pct(row['oos_false_trigger_rate'])} |")
+    return "\n".join(lines)

@@ -6,6 +6,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlu.components.gazetteer import Gazetteer
-from nlu.contract import Alternative, Entity, Parse, ParseContext
+from nlu.components.scope import CatalogProbe, ScopeDecider
+from nlu.contract import MAX_CONTEXT_ITEMS, Alternative, Entity, Parse, ParseContext
 from nlu.errors import ModelMissing
 
 log = logging.getLogger(__name__)
@@ -36,24 +38,39 @@ class ShoppingParser:
     def gazetteer(self) -> Gazetteer:
         return self.nlp.get_pipe("shop_gazetteer")  # type: ignore[return-value]
 
+    @property
+    def scope(self) -> ScopeDecider:
+        return self.nlp.get_pipe("shop_scope")  # type: ignore[return-value]
+
     def update_vocabulary(self, vocabulary: Mapping[str, Iterable[str]]) -> None:
         """Adds catalog names (brands, people, shows ...) without retraining."""
         self.gazetteer.update(vocabulary)
 
+    def set_catalog_probe(self, probe: CatalogProbe | None) -> None:
+        """A cheap "do these words find products here?" look-up, weighed by the scope decision."""
+        self.scope.set_probe(probe)
+
     def parse(self, text: str, context: ParseContext | None = None) -> Parse:
         """`context` says what the shopper can refer to; None reads the text alone."""
-        del context  # accepted by the contract; context-aware reading is not wired yet
-        return next(self.parse_many([text], batch_size=1))
+        return self._parse_chunk([text], _checked(context))[0]
 
-    def parse_many(self, texts: Iterable[str], *, batch_size: int = 256) -> Iterator[Parse]:
+    def parse_many(
+        self,
+        texts: Iterable[str],
+        *,
+        batch_size: int = 256,
+        context: ParseContext | None = None,
+    ) -> Iterator[Parse]:
+        """Many utterances against one context (none: plain text), batched through spaCy."""
+        checked = _checked(context)
         iterator = iter(texts)
         while True:
             chunk = list(islice(iterator, max(1, batch_size)))
             if not chunk:
                 return
-            yield from self._parse_chunk(chunk)
+            yield from self._parse_chunk(chunk, checked)
 
-    def _parse_chunk(self, texts: list[str]) -> list[Parse]:
+    def _parse_chunk(self, texts: list[str], context: ParseContext | None) -> list[Parse]:
         results: list[Parse | None] = [None] * len(texts)
         prepared: list[tuple[int, str]] = []
         for index, raw in enumerate(texts):
@@ -65,7 +82,7 @@ class ShoppingParser:
                 prepared.append((index, text))
         if prepared:
             try:
-                docs = self.nlp.pipe((_lower(t[:MAX_CHARS]) for _, t in prepared))
+                docs = self.nlp.pipe(self._doc(t, context) for _, t in prepared)
                 for (index, text), doc in zip(prepared, docs, strict=True):
                     results[index] = _to_parse(text, doc)
             except Exception:  # the contract: a valid Parse for any str, whatever went wrong
@@ -73,6 +90,21 @@ class ShoppingParser:
                 for index, text in prepared:
                     results[index] = _fallback(text, "out_of_scope")
         return [r if r is not None else _fallback("", "help") for r in results]
+
+    def _doc(self, text: str, context: ParseContext | None) -> Doc:
+        doc = self.nlp.make_doc(_lower(text[:MAX_CHARS]))
+        doc._.context = context
+        return doc
+
+
+def _checked(context: object) -> ParseContext | None:
+    """A usable context or None: wrong types read as plain text, long lists are cut."""
+    if not isinstance(context, ParseContext):
+        return None
+    items = context.items if isinstance(context.items, tuple) else ()
+    if len(items) > MAX_CONTEXT_ITEMS:
+        items = items[:MAX_CONTEXT_ITEMS]
+    return replace(context, items=items) if items is not context.items else context
 
 
 def _lower(text: str) -> str:
@@ -112,7 +144,7 @@ def _fallback(text: str, intent: str) -> Parse:
 
 
 def _to_parse(text: str, doc: Doc) -> Parse:
-    entities = tuple(
+    found = [
         Entity(
             label=span.label_,
             text=text[span.start_char : span.end_char],
@@ -121,7 +153,19 @@ def _to_parse(text: str, doc: Doc) -> Parse:
             value=span._.value,
         )
         for span in doc.ents
+    ]
+    # a reference may contain the words it was resolved from ("the brown one" holds "brown")
+    found.extend(
+        Entity(
+            label="REFERENCE",
+            text=text[ref.start : ref.end],
+            start=ref.start,
+            end=ref.end,
+            value=list(ref.positions),
+        )
+        for ref in doc._.references or ()
     )
+    entities = tuple(sorted(found, key=lambda e: (e.start, e.label != "REFERENCE")))
     return Parse(
         text=text,
         intent=doc._.intent or "out_of_scope",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from catalog_adapter.config import CatalogConfig
 from catalog_adapter.ports import Catalog
+from skill.channels.rates import RateLimiter
 from skill.channels.tokens import TokenSigner
 from skill.core.context import Services
 from skill.core.conversation import Conversation
@@ -17,7 +19,7 @@ from skill.core.ports import ConversationStore, HandoffDesk, OrderService, Outbo
 from skill.desk.outbox import ShopperOutbox, SmsSender
 from skill.desk.service import Desk
 from skill.desk.wiring import DESK_ADAPTERS, DeskWiring, parse_autonomy
-from skill.errors import SettingsError
+from skill.errors import SettingsError, StateStoreError
 from skill.orders.registry import open_orders, orders_source
 from skill.settings import Settings
 from skill.store.registry import Closeable, StateBackend, open_state
@@ -52,7 +54,20 @@ class Application:
     agent_desk: Desk
     engage: Engage
     chatwoot: Any = None
+    limiter: RateLimiter | None = None
     closers: list[Closeable] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        """What keeps the service from answering shoppers; empty when healthy (/healthz)."""
+        problems = list(self.state.problems())
+        try:
+            catalog = self.catalog.health()
+        except Exception as e:  # noqa: BLE001 - a health check reports, it never raises
+            problems.append(f"catalog health check failed: {type(e).__name__}")
+        else:
+            if not catalog.ok:
+                problems.append(f"catalog: {catalog.detail or 'unavailable'}")
+        return problems
 
     def close(self) -> None:
         for resource in self.closers:
@@ -71,18 +86,18 @@ def mapping_options(setting: str | None, *, name: str) -> dict[str, Any]:
         raise SettingsError(f"{name} is not valid JSON: {e}") from e
 
 
-def open_default_catalog(settings: Settings) -> Catalog:
-    from catalog_adapter.demo import demo_catalog_url
-    from catalog_adapter.registry import open_catalog
-
-    url = settings.catalog_url or demo_catalog_url(settings.data_dir)
-    if not url.lower().startswith("rest+"):
-        return open_catalog(url)
-    return open_catalog(
-        url,
+def catalog_config(settings: Settings) -> CatalogConfig:
+    """The catalog part of the settings, for opening catalogs and the catalog commands."""
+    return CatalogConfig(
+        catalog_url=settings.catalog_url,
+        data_dir=settings.data_dir,
+        rest_mapping=settings.catalog_mapping,
         env=settings.environment,
-        **mapping_options(settings.catalog_mapping, name="AMBIENT_SHOP_REST_MAPPING"),
     )
+
+
+def open_default_catalog(settings: Settings) -> Catalog:
+    return catalog_config(settings).open()
 
 
 def open_order_service(settings: Settings) -> tuple[OrderService, str]:
@@ -106,9 +121,61 @@ def open_order_service(settings: Settings) -> tuple[OrderService, str]:
 
 
 def load_parser(settings: Settings, catalog: Catalog) -> Parser:
+    """The parser grounded in this catalog: its names, and a probe of its search index."""
     import nlu
 
-    return nlu.load(settings.nlu_model_path, vocabulary=catalog.vocabulary())
+    return nlu.load(
+        settings.nlu_model_path, vocabulary=catalog.vocabulary(), probe=catalog_probe(catalog)
+    )
+
+
+def catalog_probe(catalog: Catalog) -> Callable[[str], bool]:
+    """Whether some words find products here: one product must carry every one of them.
+
+    The parser asks only when the answer can change its scope decision, and caches answers.
+    """
+    from catalog_adapter.models import ProductQuery
+
+    def probe(words: str) -> bool:
+        wanted = [_word_root(w) for w in words.lower().split()]
+        if not wanted:
+            return False
+        for product in catalog.search(ProductQuery(text=words, limit=3)):
+            said = " ".join(
+                (
+                    product.title,
+                    product.product_type,
+                    product.brand,
+                    product.color,
+                    product.material,
+                    product.pattern,
+                )
+            ).lower()
+            if all(root in said for root in wanted):
+                return True
+        return False
+
+    return probe
+
+
+def _word_root(word: str) -> str:
+    """ "drills" and "drill", "boxes" and "box" share a root for the probe's containment test."""
+    for suffix in ("ies", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def catalog_grounding(url: str | None) -> tuple[dict[str, list[str]], Callable[[str], bool]]:
+    """A catalog's vocabulary and probe for `ambient-shop nlu eval --catalog` (None: the demo)."""
+    settings = Settings.from_env()
+    if url:
+        from catalog_adapter.registry import open_catalog
+
+        catalog = open_catalog(url)
+    else:
+        catalog = open_default_catalog(settings)
+    return catalog.vocabulary(), catalog_probe(catalog)
 
 
 def build_verifier(settings: Settings) -> AlexaRequestVerifier | None:
@@ -226,6 +293,12 @@ def build(
         parser = load_parser(settings, catalog)
     state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
     closers.extend(state.closers)
+    # A store that cannot serve fails the start, naming what is missing, rather than every turn.
+    problems = state.problems()
+    if problems:
+        for resource in closers:
+            resource.close()
+        raise StateStoreError("; ".join(problems))
     orders, source = open_order_service(settings)
     closers.append(orders)
     wired_desk = build_desk(settings, state, orders=orders)
@@ -265,6 +338,12 @@ def build(
         orders=orders,
         orders_source=source,
         token_signer=TokenSigner.from_data_dir(settings.data_dir, configured=settings.secret_key),
+        limiter=None
+        if state.counter is None
+        else RateLimiter(
+            state.counter,
+            {"shopper": settings.rate_per_shopper, "address": settings.rate_per_address},
+        ),
         engage=engage,
         closers=closers,
     )

@@ -7,9 +7,12 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skill.errors import AmbientShopError
+
+if TYPE_CHECKING:
+    from catalog_adapter.config import CatalogConfig
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -50,6 +53,35 @@ def _serve(args: argparse.Namespace) -> int:
     print("\n".join(lines), flush=True)
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     return 0
+
+
+def _state_init(args: argparse.Namespace) -> int:
+    """Create what the configured state store needs; safe to run again."""
+    from skill.settings import Settings
+    from skill.store.registry import init_state
+
+    settings = Settings.from_env()
+    for line in init_state(settings.resolved_state_url, data_dir=settings.data_dir):
+        print(line)
+    return 0
+
+
+def _state_check(args: argparse.Namespace) -> int:
+    from skill.settings import Settings
+    from skill.store.registry import open_state
+
+    settings = Settings.from_env()
+    state = open_state(settings.resolved_state_url, data_dir=settings.data_dir)
+    try:
+        problems = state.problems()
+    finally:
+        for resource in state.closers:
+            resource.close()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not problems:
+        print(f"{state.name}: ready")
+    return 1 if problems else 0
 
 
 def _skill_package_build(args: argparse.Namespace) -> int:
@@ -118,20 +150,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     package_build.set_defaults(run=_skill_package_build)
 
+    state = commands.add_parser(
+        "state",
+        help="the state store (AMBIENT_SHOP_STATE): create its tables, check it",
+        description="Tools for the state store named by AMBIENT_SHOP_STATE (SQLite by default, "
+        "or dynamodb://?table_prefix=...&region=...&endpoint_url=...).",
+    )
+    state_commands = state.add_subparsers(dest="state_command", required=True)
+    state_commands.add_parser(
+        "init",
+        help="create the store's tables where absent (DynamoDB Local, moto_server, a dev "
+        "account); production stacks get them from the SAM template",
+    ).set_defaults(run=_state_init)
+    state_commands.add_parser(
+        "check", help="exit 1 naming what is missing or unreachable, 0 when ready"
+    ).set_defaults(run=_state_check)
+
     from catalog_adapter.cli import register_cli as register_catalog
     from nlu.cli import register_cli as register_nlu
+    from skill.bootstrap import catalog_grounding
     from skill.desk.cli import register_cli as register_desk
     from skill.engage.cli import register_cli as register_engage
     from skill.simulator.cli import register_cli as register_simulator
 
-    register_nlu(commands)
-    register_catalog(commands)
+    register_nlu(commands, grounding=catalog_grounding)
+    register_catalog(commands, defaults=_catalog_config)
     register_simulator(commands)
     register_desk(commands, open_desk=_open_desk)
     from skill.bootstrap import open_engage
 
     register_engage(commands, open_engage=open_engage)
     return parser
+
+
+def _catalog_config() -> CatalogConfig:
+    from skill.bootstrap import catalog_config
+    from skill.settings import Settings
+
+    return catalog_config(Settings.from_env())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

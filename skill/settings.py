@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from skill.channels.rates import Rate
 from skill.engage.config import EngageSettings
 from skill.errors import SettingsError
 
@@ -38,6 +39,29 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{ENV_PREFIX}{name}={raw!r} is not a number") from e
 
 
+def _rate(env: Mapping[str, str], name: str, default: Rate) -> Rate:
+    raw = env.get(ENV_PREFIX + name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return Rate.parse(raw)
+    except ValueError as e:
+        raise SettingsError(f"{ENV_PREFIX}{name}: {e}") from e
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(ENV_PREFIX + name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError as e:
+        raise SettingsError(f"{ENV_PREFIX}{name}={raw!r} is not a whole number") from e
+    if value < 0:
+        raise SettingsError(f"{ENV_PREFIX}{name}={raw!r} must not be negative")
+    return value
+
+
 def _text(env: Mapping[str, str], name: str) -> str | None:
     raw = env.get(ENV_PREFIX + name)
     return raw.strip() if raw and raw.strip() else None
@@ -57,10 +81,16 @@ class Settings:
     skill_name: str = "Acme Home"
     nlu_model_path: Path | None = None
     progressive_response_after_s: float = 1.5
-    # The developer simulator page; a retailer may switch it off on a public deployment.
-    simulator_enabled: bool = True
-    # Signs web-chat ids; generated into data_dir when unset.
+    # The developer simulator page: it plays any shopper without a signature, so it is served
+    # only when asked for (`make run` does); never on a public deployment.
+    simulator_enabled: bool = False
+    # Signs web-chat tokens (comma-separated keys, newest first); generated into data_dir if unset.
     secret_key: str | None = field(default=None, repr=False)
+    # Public endpoints (web chat, events): per shopper, and per client address.
+    rate_per_shopper: Rate = Rate(30, 60)
+    rate_per_address: Rate = Rate(120, 60)
+    # Proxies in front that append X-Forwarded-For (0: use the peer address as it is).
+    trusted_proxies: int = 0
     # Where a shopper finishes checkout on the web; the cart's secure token is appended.
     checkout_url: str = "https://acmehome.example/checkout"
     # A public deployment: secure cookies, no demo desk agent.
@@ -106,8 +136,11 @@ class Settings:
             nlu_model_path=Path(model) if model else None,
             progressive_response_after_s=_float(source, "PROGRESSIVE_AFTER_S", 1.5),
             secret_key=_text(source, "SECRET_KEY"),
+            simulator_enabled=_flag(source, "SIMULATOR", False),
+            rate_per_shopper=_rate(source, "RATE_PER_SHOPPER", Rate(30, 60)),
+            rate_per_address=_rate(source, "RATE_PER_ADDRESS", Rate(120, 60)),
+            trusted_proxies=_count(source, "TRUSTED_PROXIES", 0),
             checkout_url=_text(source, "CHECKOUT_URL") or "https://acmehome.example/checkout",
-            simulator_enabled=_flag(source, "SIMULATOR", True),
             production=_flag(source, "PRODUCTION", False),
             desk=(_text(source, "DESK") or "embedded").lower(),
             chatwoot_url=_text(source, "CHATWOOT_URL"),
@@ -140,5 +173,4 @@ class Settings:
             or self.on_lambda
             or not self.resolved_state_url.lower().startswith("sqlite:")
             or (self.catalog_url or "").lower().startswith("rest+")
-            or not self.simulator_enabled
         )

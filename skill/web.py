@@ -6,7 +6,9 @@ import logging
 from typing import Any
 
 from flask import Flask, jsonify
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from skill.alexa.endpoint import blueprint as alexa_blueprint
 from skill.bootstrap import Application, build
@@ -14,10 +16,18 @@ from skill.channels.webchat import blueprint as webchat_blueprint
 from skill.desk.chat_page import blueprint as chat_page_blueprint
 from skill.desk.web import blueprint as desk_blueprint
 from skill.engage.web import blueprint as engage_blueprint
+from skill.json_input import parse_json
 from skill.settings import Settings
 from skill.simulator.web import blueprint as simulator_blueprint
 
 log = logging.getLogger(__name__)
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Every `request.get_json` goes through the project's one bounded JSON edge."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return parse_json(s)
 
 
 def create_app(
@@ -25,11 +35,15 @@ def create_app(
 ) -> Flask:
     """Build the web service; pass `application` to reuse services wired elsewhere (tests)."""
     app = Flask(__name__)
+    app.json = BoundedJSONProvider(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # No endpoint takes more than a chat message or an Alexa envelope.
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     wired = application or build(settings)
     app.extensions["ambient_shop"] = wired
+    if wired.settings.trusted_proxies:
+        hops = wired.settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     app.register_blueprint(alexa_blueprint)
     app.register_blueprint(webchat_blueprint)
@@ -45,13 +59,15 @@ def create_app(
 
     @app.get("/healthz")
     def healthz() -> Any:
-        return jsonify(
-            {
-                "status": "ok",
-                "verification": wired.verifier is not None,
-                "orders": wired.orders_source,
-            }
-        )
+        problems = wired.problems()
+        body = {
+            "status": "unavailable" if problems else "ok",
+            "problems": problems,
+            "verification": wired.verifier is not None,
+            "simulator": wired.settings.simulator_enabled,
+            "orders": wired.orders_source,
+        }
+        return jsonify(body), 503 if problems else 200
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,9 +11,18 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 from werkzeug.serving import make_server
 
 TEST_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
+
+# Property tests: a small, fixed set of examples by default, so every run sees the same inputs;
+# the `soak` set asks for 10,000 random ones per endpoint (tests/fuzz).
+hypothesis_settings.register_profile(
+    "quick", max_examples=25, deadline=None, derandomize=True, database=None
+)
+hypothesis_settings.register_profile("random", max_examples=200, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +107,11 @@ def unverified_app(settings: Any, demo_catalog: Any, nlp: Any) -> Iterator[Flask
     from skill.bootstrap import build
     from skill.web import create_app
 
-    wired = build(settings.with_overrides(dev_unverified=True), catalog=demo_catalog, parser=nlp)
+    wired = build(
+        settings.with_overrides(dev_unverified=True, simulator_enabled=True),
+        catalog=demo_catalog,
+        parser=nlp,
+    )
     yield create_app(application=wired)
     wired.close()
 

@@ -16,7 +16,7 @@ _FEEDS = (PRODUCTS, INVENTORY, APPEARANCES, STORES)
 
 def demo_fingerprint() -> str:
     """Changes whenever a bundled feed or the catalog format changes."""
-    from catalog_adapter.sqlite_index import FORMAT
+    from catalog_adapter.sqlite import FORMAT
 
     digest = hashlib.sha256(FORMAT.encode())
     for path in _FEEDS:

@@ -18,7 +18,7 @@ _PRONOUNS = frozenset("he she they i you we it him her them his their someone so
 # words that are product types as nouns but common verbs too ("i want to watch netflix")
 _VERBISH_TYPES = frozenset(
     "watch tie ring top light throw runner chain console cap frame print drawers "
-    "plates set stool bench".split()
+    "plates set stool bench grill microwave drill hammer mixer smoker".split()
 )
 _VERB_CONTEXT = frozenset(
     "to i you we they can will and please lets let n't not 'll 'd could would should "
@@ -612,7 +612,7 @@ def _extend_media(words: list[str], gazetteer: list[Candidate]) -> list[Candidat
             while end < len(words) and end - cand.end < 2 and words[end] in _MEDIA_KINDS:
                 end += 1
         out.append(
-            Candidate(cand.start, end, cand.label, cand.value, cand.group)
+            Candidate(cand.start, end, cand.label, cand.value, cand.group, cand.source)
             if end != cand.end
             else cand
         )

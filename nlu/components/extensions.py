@@ -16,6 +16,12 @@ _DOC_ATTRIBUTES: tuple[tuple[str, Any], ...] = (
     ("intent", None),
     ("confidence", 0.0),
     ("alternatives", None),
+    # the ParseContext of this turn (nlu.contract), set by the parser before the pipeline runs
+    ("context", None),
+    # signal -> strength, what the scope decision weighed (for explanations and evaluation)
+    ("scope", None),
+    # references to listed items: nlu.components.references.Reference, by the parser's context
+    ("references", None),
 )
 
 
@@ -37,6 +43,8 @@ class Candidate:
     label: str
     value: Any
     group: int
+    # "lexicon" for the built-in retail words, "catalog" for the retailer's own names
+    source: str = "lexicon"
 
 
 def numbers_of(doc: Doc) -> list[NumberMention]:

@@ -33,8 +33,15 @@ class Gazetteer:
         tables = lexicon.default_entries()
         sizes = {form: value for form, value in lexicon.LETTER_SIZES.items()}
         tables["SIZE"] = sizes
-        for label, table in lexicon.vocabulary_entries(self.vocabulary).items():
+        catalog = lexicon.vocabulary_entries(self.vocabulary)
+        for label, table in catalog.items():
             tables.setdefault(label, {}).update(table)
+        # which forms the retailer's catalog named, as scope evidence apart from built-in words
+        self.catalog_forms = {
+            (label, " ".join(t.lower_ for t in self.nlp.make_doc(form)))
+            for label, table in catalog.items()
+            for form in table
+        }
         self.values: dict[tuple[str, str], str] = {}
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         for label, table in tables.items():
@@ -74,7 +81,8 @@ class Gazetteer:
             if value is None:
                 continue
             group = 1 if label in ("PERSON", "MEDIA", "BRAND", "STORE") else 2
-            found.append(Candidate(start, end, label, value, group))
+            source = "catalog" if (label, key) in self.catalog_forms else "lexicon"
+            found.append(Candidate(start, end, label, value, group, source))
         found.extend(self._fuzzy(doc, found))
         doc._.gazetteer = found
         return doc
@@ -121,7 +129,7 @@ class Gazetteer:
                 )
                 if best is not None and best[1] < 100:
                     label, value = self.fuzzy_names[best[0]]
-                    results.append(Candidate(start, end, label, value, 1))
+                    results.append(Candidate(start, end, label, value, 1, "catalog"))
         return results
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:

@@ -8,7 +8,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlu.components.extensions import register_extensions
-from nlu.contract import INTENTS, SHOPPING_INTENTS
+from nlu.contract import CART_INTENTS, INTENTS, SHOPPING_INTENTS
 
 
 class IntentDecider:
@@ -30,7 +30,7 @@ class IntentDecider:
         self.alternatives = alternatives
         # shopping requests are the shop's own job and carry product words other assistants lack
         self.thresholds = {
-            **dict.fromkeys(SHOPPING_INTENTS, shopping_threshold),
+            **dict.fromkeys((*SHOPPING_INTENTS, *CART_INTENTS), shopping_threshold),
             **(thresholds or {}),
         }
 
@@ -59,7 +59,7 @@ class IntentDecider:
 _SHORT_FORMS: dict[str, str] = {
     **dict.fromkeys(
         "yes yeah yep yup yea ya sure ok okay alright correct right affirmative absolutely "
-        "definitely certainly indeed exactly confirm confirmed".split(),
+        "definitely certainly indeed exactly confirm confirmed roger aye yessir approved".split(),
         "yes",
     ),
     **dict.fromkeys(
@@ -76,7 +76,7 @@ _SHORT_FORMS: dict[str, str] = {
         ],
         "yes",
     ),
-    **dict.fromkeys("no nope nah negative never incorrect wrong".split(), "no"),
+    **dict.fromkeys("no nope nah negative never incorrect wrong negatory nay".split(), "no"),
     **dict.fromkeys(
         [
             "no thanks",
@@ -90,7 +90,11 @@ _SHORT_FORMS: dict[str, str] = {
         ],
         "no",
     ),
-    **dict.fromkeys("stop cancel quit exit end enough bye goodbye nevermind shush".split(), "stop"),
+    **dict.fromkeys(
+        "stop cancel quit exit end enough bye goodbye nevermind shush farewell goodnight abort "
+        "adios ciao".split(),
+        "stop",
+    ),
     **dict.fromkeys(
         [
             "never mind",
@@ -138,7 +142,10 @@ _SHORT_FORMS: dict[str, str] = {
         ],
         "repeat",
     ),
-    **dict.fromkeys("hi hello hey hiya howdy greetings yo morning evening".split(), "greeting"),
+    **dict.fromkeys(
+        "hi hello hey hiya howdy greetings yo morning evening heyo heya sup wassup".split(),
+        "greeting",
+    ),
     **dict.fromkeys(
         ["good morning", "good afternoon", "good evening", "hi there", "hello there", "hey there"],
         "greeting",

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
-from ask_sdk_core.exceptions import AskSdkException
-from ask_sdk_model import RequestEnvelope
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from skill.alexa.rendering import enforce_size
+from skill.alexa.envelope import BadEnvelope, invoke_skill
 from skill.errors import VerificationFailed
+from skill.json_input import JsonInputError, parse_json
 
 log = logging.getLogger(__name__)
 
@@ -38,25 +36,18 @@ def alexa() -> Any:
             "never run like this in production"
         )
         try:
-            payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return _error(400, "request body is not JSON")
+            payload = parse_json(body)
+        except JsonInputError as e:
+            return _error(400, f"request body is not acceptable JSON: {e}")
     else:
         try:
             payload = app.verifier.verify(headers=request.headers, body=body)
         except VerificationFailed as e:
             log.info("rejected Alexa request: %s", e)
             return _error(400, f"request verification failed: {e}")
-    skill = app.alexa_skill
     try:
-        envelope = skill.serializer.deserialize(json.dumps(payload), RequestEnvelope)
-    except Exception as e:  # noqa: BLE001 - the SDK raises bare exceptions for bad shapes
-        return _error(400, f"not an Alexa request envelope: {type(e).__name__}")
-    if envelope is None or envelope.request is None:
-        return _error(400, "not an Alexa request envelope: no request")
-    try:
-        response = skill.invoke(request_envelope=envelope, context=None)
-    except AskSdkException as e:
-        log.info("ask-sdk rejected the request: %s", e)
-        return _error(400, str(e))
-    return jsonify(enforce_size(skill.serializer.serialize(response)))
+        answer = invoke_skill(app.alexa_skill, payload)
+    except BadEnvelope as e:
+        log.info("refused Alexa request: %s", e)
+        return _error(400, f"not an Alexa request envelope this skill can read: {e}")
+    return jsonify(answer)

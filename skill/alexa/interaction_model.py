@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from nlu.contract import SHOPPING_INTENTS
+from nlu.contract import CART_INTENTS, SHOPPING_INTENTS
 
 INVOCATION_NAME = "acme home"
 MODEL_PATH = Path("infra/skill-package/interactionModels/custom/en-US.json")
@@ -125,6 +125,7 @@ BUILT_INS: tuple[str, ...] = (
 # Searches ("find_product", "find_seen_on") need a query, which ShopIntent's carriers capture.
 PHRASE_INTENTS: tuple[str, ...] = (
     *(i for i in SHOPPING_INTENTS if i not in ("find_product", "find_seen_on")),
+    *CART_INTENTS,
     "order_status",
     "shipping_info",
 )
@@ -132,7 +133,8 @@ MAX_PHRASE_WORDS = 5
 MAX_PHRASES = 400
 MAX_AGENT_SAMPLES = 60
 _SPOKEN = re.compile(r"^[a-z' ]+$")
-# Hesitations and wake words open many training lines; samples read better without them.
+# Hesitations, wake words and chat openers/closers fill many training lines; a sample with any
+# of them reads like a transcript, not like speech ("also ok so person please").
 _FILLERS = frozenset(
     {
         "alexa",
@@ -147,10 +149,19 @@ _FILLERS = frozenset(
         "actually",
         "well",
         "oh",
-        "and",
-        "just",
+        "also",
+        "anyway",
+        "thanks",
+        "hi",
+        "hello",
+        "listen",
+        "important",
+        "urgent",
+        "asap",
     }
 )
+# Words a spoken sample may not start with (they lean on something said before).
+_NO_START = frozenset({"and", "just", "but", "or", "right", "excuse", "anyway"})
 
 
 def carrier_intent_name(carrier: str) -> str:
@@ -168,7 +179,10 @@ def _spoken_form(text: str) -> str | None:
     """Training text as a sample or slot value: lower case, letters only, no digits."""
     cleaned = re.sub(r"[?!.,]", "", text.lower()).strip()
     cleaned = re.sub(r"\s+", " ", cleaned)
-    if not cleaned or not _SPOKEN.match(cleaned) or cleaned.split()[0] in _FILLERS:
+    if not cleaned or not _SPOKEN.match(cleaned):
+        return None
+    words = cleaned.split()
+    if words[0] in _NO_START or any(w in _FILLERS for w in words):
         return None
     return cleaned
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
+import logging
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ask_sdk_model import RequestEnvelope
-
-from skill.alexa.rendering import enforce_size
+from skill.alexa.envelope import apology_response, invoke_skill
+from skill.json_input import JsonInputError
 
 if TYPE_CHECKING:
     from skill.bootstrap import Application
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -22,9 +23,19 @@ def _application() -> Application:
     return build()
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Lambda's Alexa trigger checks the caller and skill id, so no signature check here."""
-    skill = _application().alexa_skill
-    envelope = skill.serializer.deserialize(json.dumps(event), RequestEnvelope)
-    response = skill.invoke(request_envelope=envelope, context=context)
-    return enforce_size(skill.serializer.serialize(response))
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    """Lambda's Alexa trigger checks the caller and skill id, so no signature check here.
+
+    Never raises: Lambda would retry a raised event and Alexa would play its generic failure,
+    so an event the skill cannot read is logged and answered with a spoken apology.
+    """
+    try:
+        skill = _application().alexa_skill
+    except Exception:  # noqa: BLE001 - a failed cold start is logged; the next event retries it
+        log.exception("the skill could not start")
+        return apology_response()
+    try:
+        return invoke_skill(skill, event, context=context)
+    except JsonInputError as e:
+        log.warning("refused an event that is not an Alexa request: %s", e)
+        return apology_response()

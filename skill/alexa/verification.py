@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 import posixpath
 import threading
@@ -31,6 +30,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.verification import DNSName, PolicyBuilder, Store, VerificationError
 
 from skill.errors import VerificationFailed
+from skill.json_input import JsonInputError, parse_json
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,15 @@ CERT_PATH_PREFIX = "/echo.api/"
 MAX_CHAIN_BYTES = 256 * 1024
 MAX_CACHED_CHAINS = 16
 MAX_CHAIN_CERTS = 8
+# RSA signatures from 1024- to 8192-bit keys.
+MIN_SIGNATURE_BYTES = 128
+MAX_SIGNATURE_BYTES = 1024
+# A chain URL that failed is refused without a new download for this long.
+FAILURE_TTL_S = 60.0
+MAX_CACHED_FAILURES = 256
+# Threads per process that may download a chain or wait for one; more are refused at once, so
+# a stalled certificate host can never hold every request thread (the health check included).
+MAX_FETCH_THREADS = 2
 
 HEADER_CHAIN_URL = "signaturecertchainurl"
 HEADER_SIGNATURE_256 = "signature-256"
@@ -146,6 +155,16 @@ def download_chain(url: str, *, timeout_s: float, max_bytes: int = MAX_CHAIN_BYT
         raise VerificationFailed("certificate chain could not be downloaded") from e
 
 
+def _decode_signature(encoded: str) -> bytes:
+    try:
+        signature = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise VerificationFailed("request signature is not base64") from e
+    if not MIN_SIGNATURE_BYTES <= len(signature) <= MAX_SIGNATURE_BYTES:
+        raise VerificationFailed("request signature has an impossible length")
+    return signature
+
+
 def _lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {str(name).lower(): str(value) for name, value in headers.items()}
 
@@ -209,6 +228,33 @@ class _ChainCache:
                 self._entries.popitem(last=False)
 
 
+class _FailureCache:
+    """Recent download or chain failures by URL: bounded, oldest out first, forgotten after TTL."""
+
+    def __init__(self, *, max_entries: int, ttl_s: float) -> None:
+        self._entries: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._max = max_entries
+        self._ttl_s = ttl_s
+        self._lock = threading.Lock()
+
+    def get(self, url: str, *, now: float) -> str | None:
+        with self._lock:
+            entry = self._entries.get(url)
+            if entry is None:
+                return None
+            if now - entry[0] > self._ttl_s:
+                del self._entries[url]
+                return None
+            return entry[1]
+
+    def put(self, url: str, reason: str, *, now: float) -> None:
+        with self._lock:
+            self._entries[url] = (now, reason)
+            self._entries.move_to_end(url)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+
+
 class AlexaRequestVerifier:
     """Checks that a request really comes from Alexa, for this skill, just now."""
 
@@ -221,6 +267,7 @@ class AlexaRequestVerifier:
         clock: Callable[[], datetime] | None = None,
         timestamp_tolerance_s: float = 150.0,
         fetch_timeout_s: float = 3.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._skill_id = skill_id or None
         self._roots = tuple(trusted_roots) if trusted_roots is not None else None
@@ -229,11 +276,21 @@ class AlexaRequestVerifier:
         self._clock = clock or _utc_now
         self._tolerance_s = timestamp_tolerance_s
         self._fetch_timeout_s = fetch_timeout_s
+        self._monotonic = monotonic
         self._cache = _ChainCache(max_entries=MAX_CACHED_CHAINS)
+        self._failures = _FailureCache(max_entries=MAX_CACHED_FAILURES, ttl_s=FAILURE_TTL_S)
+        self._fetch_threads = threading.BoundedSemaphore(MAX_FETCH_THREADS)
+        self._in_flight: dict[str, threading.Event] = {}
+        self._in_flight_lock = threading.Lock()
         self._warned_no_skill_id = False
 
     def verify(self, *, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
-        """Return the parsed envelope, or raise VerificationFailed saying which check failed."""
+        """Return the parsed envelope, or raise VerificationFailed saying which check failed.
+
+        The checks that cost nothing run first (headers, URL rules, signature encoding, JSON,
+        timestamp, skill id), so a forged or stale request is refused without a certificate
+        download; only a request that passes them all may wait for one.
+        """
         lowered = _lower_headers(headers)
         url = lowered.get(HEADER_CHAIN_URL, "").strip()
         if not url:
@@ -243,24 +300,60 @@ class AlexaRequestVerifier:
         if not signature_256 and not signature_sha1:
             raise VerificationFailed("missing Signature-256 header")
         validate_chain_url(url)
-        now = _aware(self._clock())
-        leaf_key = self._leaf_key(url, now=now)
         if signature_256:
-            self._check_signature(leaf_key, signature_256, body, hashes.SHA256())
+            signature, algorithm = _decode_signature(signature_256), hashes.SHA256()
         else:
-            self._check_signature(leaf_key, signature_sha1, body, hashes.SHA1())
+            signature, algorithm = _decode_signature(signature_sha1), hashes.SHA1()
         envelope = self._parse(body)
+        now = _aware(self._clock())
         self._check_timestamp(envelope, now=now)
         self._check_application(envelope)
+        leaf_key = self._leaf_key(url, now=now)
+        try:
+            leaf_key.verify(signature, body, padding.PKCS1v15(), algorithm)
+        except InvalidSignature as e:
+            raise VerificationFailed("request signature does not match the body") from e
         return envelope
 
     def _leaf_key(self, url: str, *, now: datetime) -> rsa.RSAPublicKey:
         cached = self._cache.get(url, now=now)
         if cached is not None:
             return cached.leaf_key
-        verified = self._verify_chain(self._fetch_capped(url), now=now)
-        self._cache.put(url, verified)
-        return verified.leaf_key
+        refusal = self._failures.get(url, now=self._monotonic())
+        if refusal is not None:
+            raise VerificationFailed(refusal)
+        if not self._fetch_threads.acquire(blocking=False):
+            # Downloads already hold their share of threads; this request must not add one.
+            raise VerificationFailed("certificate chain is not available yet")
+        try:
+            with self._in_flight_lock:
+                running = self._in_flight.get(url)
+                if running is None:
+                    self._in_flight[url] = threading.Event()
+            if running is not None:
+                # One download per URL: wait for it rather than start another.
+                running.wait(self._fetch_timeout_s + 1.0)
+                return self._settled(url, now=now)
+            try:
+                verified = self._verify_chain(self._fetch_capped(url), now=now)
+            except VerificationFailed as e:
+                self._failures.put(url, str(e), now=self._monotonic())
+                raise
+            finally:
+                with self._in_flight_lock:
+                    self._in_flight.pop(url).set()
+            self._cache.put(url, verified)
+            return verified.leaf_key
+        finally:
+            self._fetch_threads.release()
+
+    def _settled(self, url: str, *, now: datetime) -> rsa.RSAPublicKey:
+        """The outcome another request's download left in the caches."""
+        cached = self._cache.get(url, now=now)
+        if cached is not None:
+            return cached.leaf_key
+        refusal = self._failures.get(url, now=self._monotonic())
+        raise VerificationFailed(refusal or "certificate chain is not available yet")
 
     def _fetch_capped(self, url: str) -> bytes:
         try:
@@ -331,24 +424,11 @@ class AlexaRequestVerifier:
         return [name.lower() for name in san.value.get_values_for_type(x509.DNSName)]
 
     @staticmethod
-    def _check_signature(
-        key: rsa.RSAPublicKey, encoded: str, body: bytes, algorithm: hashes.HashAlgorithm
-    ) -> None:
-        try:
-            signature = base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError) as e:
-            raise VerificationFailed("request signature is not base64") from e
-        try:
-            key.verify(signature, body, padding.PKCS1v15(), algorithm)
-        except InvalidSignature as e:
-            raise VerificationFailed("request signature does not match the body") from e
-
-    @staticmethod
     def _parse(body: bytes) -> dict[str, Any]:
         try:
-            envelope = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise VerificationFailed("request body is not JSON") from e
+            envelope = parse_json(body)
+        except JsonInputError as e:
+            raise VerificationFailed(f"request body is not acceptable JSON: {e}") from e
         if not isinstance(envelope, dict):
             raise VerificationFailed("request body is not a JSON object")
         return envelope

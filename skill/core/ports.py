@@ -77,3 +77,11 @@ class ConversationStore(Protocol):
     def load(self, conversation_id: str) -> dict[str, Any] | None: ...
 
     def save(self, conversation_id: str, state: Mapping[str, Any]) -> None: ...
+
+
+class HitCounter(Protocol):
+    """Hits per key, shared by every process that serves the shop (rate limits at the edges)."""
+
+    def hit(self, key: str, *, expires_at: float) -> int:
+        """Count one hit on `key`; the count so far, this hit included. Forgotten after expiry."""
+        ...

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from flask import (
     url_for,
 )
 
+from skill.channels.limits import client_address, refuse_if_limited
 from skill.engage.events import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -37,6 +37,7 @@ from skill.engage.records import parse_iso
 from skill.engage.service import Engage
 from skill.engage.surveys import SCALES, SurveyError
 from skill.errors import AmbientShopError
+from skill.json_input import JsonInputError, parse_json
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +77,14 @@ def receive_event() -> Any:
             window_s=engage.settings.events_window_s,
         )
     except SignatureRejected as e:
-        return _error(str(e), 401)
+        # The shop's own server signs every event and may send many; only callers that fail the
+        # signature count against their address's limit, so guessing is slow and cheap.
+        refused = refuse_if_limited("events-rejected", "address", client_address())
+        return refused if refused is not None else _error(str(e), 401)
     try:
-        payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _error("body: not valid JSON", 400, field="body")
-    except RecursionError:
-        return _error("body: nested too deeply", 400, field="body")
+        payload = parse_json(body)
+    except JsonInputError as e:
+        return _error(f"body: not acceptable JSON: {e}", 400, field="body")
     try:
         event = parse_event(payload)
     except EventRejected as e:

@@ -113,20 +113,23 @@ class DemoOrderService:
             self._db.close()
 
     def _ensure_seeded(self, shopper_id: str) -> None:
-        with self._db.cursor() as cur:
+        # Read first: the write (and its lock) happens once per shopper, not on every look-up.
+        with self._db.reading() as cur:
             seen = cur.execute(
                 "SELECT 1 FROM orders WHERE shopper_id = ? LIMIT 1", (shopper_id,)
             ).fetchone()
-            if seen is None:
-                for order in _demo_orders(shopper_id, self._today or date.today()):
-                    cur.execute(
-                        "INSERT INTO orders VALUES (?, ?, ?)",
-                        (shopper_id, order.order_id, _to_json(order)),
-                    )
+        if seen is not None:
+            return
+        with self._db.cursor() as cur:
+            for order in _demo_orders(shopper_id, self._today or date.today()):
+                cur.execute(
+                    "INSERT OR IGNORE INTO orders VALUES (?, ?, ?)",
+                    (shopper_id, order.order_id, _to_json(order)),
+                )
 
     def get(self, order_id: str, *, shopper_id: str) -> Order | None:
         self._ensure_seeded(shopper_id)
-        with self._db.cursor() as cur:
+        with self._db.reading() as cur:
             row = cur.execute(
                 "SELECT payload FROM orders WHERE shopper_id = ? AND order_id = ?",
                 (shopper_id, order_id.strip().upper()),
@@ -135,7 +138,7 @@ class DemoOrderService:
 
     def recent(self, *, shopper_id: str, limit: int = 3) -> list[Order]:
         self._ensure_seeded(shopper_id)
-        with self._db.cursor() as cur:
+        with self._db.reading() as cur:
             rows = cur.execute(
                 "SELECT payload FROM orders WHERE shopper_id = ?", (shopper_id,)
             ).fetchall()

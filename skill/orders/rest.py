@@ -37,11 +37,11 @@ from catalog_adapter.rest import (
     JsonHttpClient,
     JsonPath,
     MappingError,
-    _expand_env,
-    _placeholders,
-    _render_body,
-    _render_params,
+    expand_env,
     parse_money,
+    placeholders,
+    render_body,
+    render_params,
     render_url,
     split_url,
 )
@@ -147,7 +147,7 @@ class OrderMapping:
             line_fields={k: JsonPath.parse(v) for k, v in raw.get("line", {}).items()},
             name=raw.get("name", "order API"),
             headers={
-                k: _expand_env(v, env, f"headers.{k}") for k, v in raw.get("headers", {}).items()
+                k: expand_env(v, env, f"headers.{k}") for k, v in raw.get("headers", {}).items()
             },
             status_values={_key(k): v for k, v in raw.get("values", {}).get("status", {}).items()},
             currency=raw.get("currency", "USD").upper(),
@@ -187,8 +187,8 @@ def _endpoint(name: str, raw: Any) -> OrderEndpoint:
         raise SettingsError(f"order API mapping {name}: a 'json' body needs POST, PUT or PATCH")
     allowed = PLACEHOLDERS[name]
     try:
-        used = [*_placeholders(spec["path"]), *_placeholders(spec.get("params", {}))]
-        used += list(_placeholders(body))
+        used = [*placeholders(spec["path"]), *placeholders(spec.get("params", {}))]
+        used += list(placeholders(body))
     except CatalogConfigError as e:
         raise SettingsError(f"order API mapping {name}: {e}") from e
     for placeholder in used:
@@ -435,8 +435,8 @@ class RestOrderService:
             lambda: (
                 endpoint.method,
                 render_url(self.base_url, endpoint.path, values),
-                self._base_params + _render_params(endpoint.params, values),
-                _render_body(endpoint.body, values) if endpoint.body is not None else None,
+                self._base_params + render_params(endpoint.params, values),
+                render_body(endpoint.body, values) if endpoint.body is not None else None,
             ),
             # Cancelling twice or opening two returns is not harmless: only reads are repeated.
             idempotent=endpoint.method == "GET",

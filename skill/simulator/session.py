@@ -318,6 +318,36 @@ class SimulatorSession:
     def open(self) -> bool:
         return self.session_id is not None
 
+    def snapshot(self) -> dict[str, Any]:
+        """What a device remembers between turns, as JSON, so any process can continue it."""
+        return {
+            "device": self.device.name,
+            "device_id": self.device_id,
+            "shopper_id": self.shopper_id,
+            "locale": self.locale,
+            "session_id": self.session_id,
+            "attributes": dict(self.attributes),
+        }
+
+    def restore(self, snapshot: Mapping[str, Any]) -> None:
+        """Continue from a `snapshot`; fields that are missing or of the wrong type are reset."""
+        device = snapshot.get("device")
+        if isinstance(device, str):
+            try:
+                self.device = device_profile(device)
+            except ValueError:
+                pass
+        for name in ("device_id", "shopper_id", "locale"):
+            value = snapshot.get(name)
+            if isinstance(value, str) and value:
+                setattr(self, name, value)
+        session_id = snapshot.get("session_id")
+        attributes = snapshot.get("attributes")
+        if isinstance(session_id, str) and session_id and isinstance(attributes, Mapping):
+            self.session_id, self.attributes = session_id, dict(attributes)
+        else:
+            self._close()
+
     @property
     def state(self) -> Mapping[str, Any]:
         value = self.attributes.get(STATE_ATTRIBUTE)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import re
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory
 
+from skill.core.ports import ConversationStore
 from skill.simulator.envelopes import DEVICES, MAX_UTTERANCE_CHARS, UtteranceResolver
 from skill.simulator.session import (
     InProcessTransport,
@@ -22,7 +20,7 @@ from skill.simulator.session import (
 )
 
 STATIC_DIR = Path(__file__).with_name("static")
-MAX_SESSIONS = 256
+SESSION_KEY_PREFIX = "simulator:"
 MAX_SLOTS = 10
 # Page shoppers live in their own namespace, so the page can never read a real shopper's texts.
 SHOPPER_PREFIX = "amzn1.ask.account.simulator-"
@@ -64,48 +62,40 @@ class BadRequest(ValueError):
     """Input the page API refuses, answered as 400 JSON."""
 
 
-@dataclass
-class _Entry:
-    session: SimulatorSession
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
 class SessionStore:
-    """Server-side simulator sessions under random ids; the least recently used go first."""
+    """Simulator sessions under random ids, kept in the state store beside conversations.
 
-    def __init__(self, *, limit: int = MAX_SESSIONS) -> None:
-        self._limit = limit
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()
-        self._lock = threading.Lock()
+    Each request may land on another worker (gunicorn) or instance (Lambda); the session a
+    page plays lives in the shared store, never in one process's memory.
+    """
+
+    def __init__(self, conversations: ConversationStore) -> None:
+        self._conversations = conversations
         self.resolver = UtteranceResolver()
 
-    def get(self, key: str) -> _Entry | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
+    def load(self, key: str, session: SimulatorSession) -> bool:
+        """Restore `session` from the snapshot stored under `key`; False if there is none."""
+        snapshot = self._conversations.load(SESSION_KEY_PREFIX + key)
+        if not snapshot:
+            return False
+        session.restore(snapshot)
+        return True
 
-    def create(self, session: SimulatorSession) -> tuple[str, _Entry]:
-        key = secrets.token_urlsafe(18)
-        entry = _Entry(session)
-        with self._lock:
-            self._entries[key] = entry
-            while len(self._entries) > self._limit:
-                self._entries.popitem(last=False)
-        return key, entry
+    def save(self, key: str, session: SimulatorSession) -> None:
+        self._conversations.save(SESSION_KEY_PREFIX + key, session.snapshot())
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-@blueprint.record_once
-def _install(state: Any) -> None:
-    state.app.extensions[EXTENSION] = SessionStore()
+    @staticmethod
+    def new_key() -> str:
+        return secrets.token_urlsafe(18)
 
 
 def _store() -> SessionStore:
-    return current_app.extensions[EXTENSION]
+    store = current_app.extensions.get(EXTENSION)
+    if store is None:
+        # Built on first use: the blueprint may be registered before the services are wired.
+        store = SessionStore(current_app.extensions["ambient_shop"].conversations)
+        current_app.extensions[EXTENSION] = store
+    return store
 
 
 def shopper_id_for(name: str) -> str:
@@ -155,16 +145,13 @@ def _slots(data: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _session_for(data: Mapping[str, Any]) -> tuple[str, _Entry, bool]:
-    """The caller's session, or a new one when the id is missing or has expired."""
+def _session_for(data: Mapping[str, Any]) -> tuple[str, SimulatorSession, bool]:
+    """The caller's session, or a new one when the id is missing or unknown."""
     store = _store()
     key = _optional_str(data, "session")
     device = _device(data)
     shopper = _optional_str(data, "shopper")
     shopper_id = shopper_id_for(shopper) if shopper is not None else None
-    entry = store.get(key) if key else None
-    if entry is not None:
-        return key or "", entry, False
     transport = InProcessTransport(current_app.extensions["ambient_shop"])
     session = SimulatorSession(
         transport,
@@ -173,8 +160,12 @@ def _session_for(data: Mapping[str, Any]) -> tuple[str, _Entry, bool]:
         shopper_id=shopper_id or shopper_id_for(SHOPPERS[0]),
         resolver=store.resolver,
     )
-    new_key, entry = store.create(session)
-    return new_key, entry, True
+    if key and store.load(key, session):
+        # Only page shoppers: a stored snapshot can never point the page at a real shopper.
+        if not session.shopper_id.startswith(SHOPPER_PREFIX):
+            session.switch_shopper(shopper_id_for(SHOPPERS[0]))
+        return key, session, False
+    return store.new_key(), session, True
 
 
 def _outbox(shopper_id: str) -> list[dict[str, str]]:
@@ -196,9 +187,8 @@ def _describe(key: str, session: SimulatorSession, *, created: bool) -> dict[str
     }
 
 
-def _apply(entry: _Entry, data: Mapping[str, Any]) -> StepResult | None:
+def _apply(session: SimulatorSession, data: Mapping[str, Any]) -> StepResult | None:
     """Switch device or shopper if asked, then play the one action the request names."""
-    session = entry.session
     device = _device(data)
     if device is not None and device != session.device.name:
         session.switch_device(device)
@@ -255,11 +245,11 @@ def session_state() -> Any:
     """Create a session, or apply a device or shopper switch, without saying anything."""
     try:
         data = _body()
-        key, entry, created = _session_for(data)
-        with entry.lock:
-            if not created:
-                _apply(entry, {k: v for k, v in data.items() if k in ("device", "shopper")})
-            return jsonify(_describe(key, entry.session, created=created))
+        key, session, created = _session_for(data)
+        if not created:
+            _apply(session, {k: v for k, v in data.items() if k in ("device", "shopper")})
+        _store().save(key, session)
+        return jsonify(_describe(key, session, created=created))
     except BadRequest as e:
         return _error(400, str(e))
 
@@ -268,10 +258,12 @@ def session_state() -> Any:
 def turn() -> Any:
     try:
         data = _body()
-        key, entry, created = _session_for(data)
-        with entry.lock:
-            result = _apply(entry, data)
-            body = _describe(key, entry.session, created=created)
+        key, session, created = _session_for(data)
+        try:
+            result = _apply(session, data)
+        finally:
+            _store().save(key, session)
+        body = _describe(key, session, created=created)
     except ValueError as e:
         # BadRequest, and a device or shopper the session refuses.
         return _error(400, str(e))

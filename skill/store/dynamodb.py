@@ -20,6 +20,8 @@ from skill.store.sqlite import now_iso
 
 TABLE_KINDS = ("profiles", "state", "tickets", "events")
 CONVERSATION_TTL_S = 7 * 24 * 3600
+RATE_KEY_PREFIX = "rate#"
+OPEN_MARKER_PREFIX = "open#"
 
 
 def parse_dynamodb_url(url: str) -> dict[str, str]:
@@ -47,21 +49,70 @@ class DynamoTables:
     def __getitem__(self, kind: str) -> Any:
         return self._tables[kind]
 
-    def create_missing(self) -> None:
-        """Create the tables (on-demand billing) where absent: for local stacks and tests."""
+    @property
+    def names(self) -> list[str]:
+        return [self.prefix + kind for kind in TABLE_KINDS]
+
+    def missing(self) -> list[str]:
+        """The names of this stack's tables that do not exist (or are not yet active)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        absent = []
+        for table in self._tables.values():
+            try:
+                described = table.meta.client.describe_table(TableName=table.name)
+            except ClientError as e:
+                if e.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                    absent.append(table.name)
+                    continue
+                raise StateStoreError(f"DynamoDB cannot be read: {e}") from e
+            except BotoCoreError as e:
+                raise StateStoreError(f"DynamoDB cannot be reached: {e}") from e
+            status = described["Table"].get("TableStatus")
+            if status not in (None, "ACTIVE", "UPDATING"):
+                absent.append(f"{table.name} ({status.lower()})")
+        return absent
+
+    def problems(self) -> list[str]:
+        """What stops this store from serving, for start-up and /healthz; empty when fine."""
+        try:
+            absent = self.missing()
+        except StateStoreError as e:
+            return [str(e)]
+        if absent:
+            return [
+                f"missing DynamoDB tables: {', '.join(absent)} "
+                "(create them with `ambient-shop state init` or the SAM template)"
+            ]
+        return []
+
+    def create_missing(self) -> list[str]:
+        """Create the tables (on-demand billing, TTL on `expires_at`) where absent; their names."""
         client = self.resource.meta.client
-        existing = set(client.list_tables().get("TableNames", []))
+        existing = set(_call("table list", client.list_tables).get("TableNames", []))
+        created = []
         for kind in TABLE_KINDS:
             name = self.prefix + kind
             if name in existing:
                 continue
-            client.create_table(
+            _call(
+                "table create",
+                client.create_table,
                 TableName=name,
                 KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                 AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
                 BillingMode="PAY_PER_REQUEST",
             )
             client.get_waiter("table_exists").wait(TableName=name)
+            if kind == "state":
+                _call(
+                    "table TTL",
+                    client.update_time_to_live,
+                    TableName=name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
+                )
+            created.append(name)
+        return created
 
 
 def _call(what: str, operation: Any, **kwargs: Any) -> Any:
@@ -122,6 +173,24 @@ class DynamoConversationStore:
 
     def save(self, conversation_id: str, state: Mapping[str, Any]) -> None:
         self._docs.put(conversation_id, state)
+
+
+class DynamoHitCounter:
+    """Rate-limit counters as items in the state table, expired by its TTL."""
+
+    def __init__(self, tables: DynamoTables) -> None:
+        self._table = tables["state"]
+
+    def hit(self, key: str, *, expires_at: float) -> int:
+        answer = _call(
+            "rate count",
+            self._table.update_item,
+            Key={"id": RATE_KEY_PREFIX + key},
+            UpdateExpression="ADD hits :one SET expires_at = if_not_exists(expires_at, :exp)",
+            ExpressionAttributeValues={":one": 1, ":exp": int(expires_at)},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(answer.get("Attributes", {}).get("hits", 1))
 
 
 class DynamoOutbox:

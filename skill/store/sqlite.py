@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ambient_shop.urls import sqlite_path
 from skill.core.model import OutboundMessage
 from skill.errors import StateStoreError
 
@@ -29,7 +31,11 @@ CREATE TABLE IF NOT EXISTS tickets (
     channel TEXT NOT NULL, reason TEXT NOT NULL, status TEXT NOT NULL,
     payload TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS tickets_by_status ON tickets (status, created_at);
+CREATE TABLE IF NOT EXISTS rate_counts (
+    key TEXT PRIMARY KEY, hits INTEGER NOT NULL, expires_at REAL NOT NULL);
 """
+# One expired-counter sweep per this many hits keeps the table small without a timer.
+SWEEP_EVERY_HITS = 1000
 
 
 def now_iso() -> str:
@@ -38,16 +44,22 @@ def now_iso() -> str:
 
 def path_from_url(url: str) -> Path | None:
     """`sqlite:///var/state.db` -> Path; `sqlite://:memory:` -> None (in-memory)."""
-    if not url.startswith("sqlite://"):
-        raise StateStoreError(f"not a sqlite URL: {url!r}")
-    rest = url[len("sqlite://") :]
-    if rest in ("", ":memory:", "/:memory:"):
-        return None
-    return Path(rest[1:] if rest.startswith("/") else rest)
+    try:
+        return sqlite_path(url)
+    except ValueError as e:
+        raise StateStoreError(str(e)) from e
 
 
 class SqliteDatabase:
-    """One WAL-mode connection shared by threads behind a lock; writes are tiny and fast."""
+    """One WAL-mode connection shared by threads behind a lock; writes are tiny and fast.
+
+    Several processes (gunicorn workers) may open the same file. A transaction that will write
+    starts with `BEGIN IMMEDIATE`, so it takes the write lock up front and waits (busy timeout)
+    for another process's writer, instead of failing with "database is locked" when a deferred
+    read tries to become a write. Read-only work uses `reading()` and never takes that lock.
+    """
+
+    BUSY_TIMEOUT_MS = 10_000
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -58,10 +70,13 @@ class SqliteDatabase:
                 ":memory:" if path is None else str(path),
                 check_same_thread=False,
                 isolation_level=None,
+                timeout=self.BUSY_TIMEOUT_MS / 1000,
             )
+            self._connection.execute(f"PRAGMA busy_timeout={self.BUSY_TIMEOUT_MS}")
             self._connection.execute("PRAGMA journal_mode=WAL")
-            self._connection.execute("PRAGMA busy_timeout=5000")
-            self._connection.executescript(_SCHEMA)
+            self._connection.execute("PRAGMA synchronous=NORMAL")
+            # Workers starting together create the schema one at a time.
+            self._connection.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
         except (sqlite3.Error, OSError) as e:
             raise StateStoreError(f"cannot open state database {path}: {e}") from e
         self._lock = threading.Lock()
@@ -71,11 +86,11 @@ class SqliteDatabase:
         return cls(path_from_url(url))
 
     @contextmanager
-    def cursor(self) -> Iterator[sqlite3.Cursor]:
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Cursor]:
         with self._lock:
             try:
                 cursor = self._connection.cursor()
-                cursor.execute("BEGIN")
+                cursor.execute(begin)
                 try:
                     yield cursor
                 except BaseException:
@@ -85,8 +100,42 @@ class SqliteDatabase:
             except sqlite3.Error as e:
                 raise StateStoreError(f"state database error: {e}") from e
 
+    def cursor(self) -> AbstractContextManager[sqlite3.Cursor]:
+        """A transaction that may write: it holds the write lock from its first statement."""
+        return self._transaction("BEGIN IMMEDIATE")
+
+    def reading(self) -> AbstractContextManager[sqlite3.Cursor]:
+        """A read-only transaction: a consistent snapshot that never blocks another writer."""
+        return self._transaction("BEGIN")
+
+    def check(self) -> None:
+        """Raise StateStoreError unless the database answers a query (for health checks)."""
+        with self.reading() as cur:
+            cur.execute("SELECT 1").fetchone()
+
     def close(self) -> None:
         self._connection.close()
+
+
+class SqliteHitCounter:
+    """Fixed-window request counters shared by every process that opens the same file."""
+
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+        self._hits = 0
+
+    def hit(self, key: str, *, expires_at: float) -> int:
+        """Count one hit on `key`; the running count for it, the new one included."""
+        self._hits += 1
+        with self._db.cursor() as cur:
+            if self._hits % SWEEP_EVERY_HITS == 0:
+                cur.execute("DELETE FROM rate_counts WHERE expires_at < ?", (time.time(),))
+            row = cur.execute(
+                "INSERT INTO rate_counts (key, hits, expires_at) VALUES (?, 1, ?) "
+                "ON CONFLICT(key) DO UPDATE SET hits = hits + 1 RETURNING hits",
+                (key, expires_at),
+            ).fetchone()
+        return int(row[0])
 
 
 class _JsonTable:
@@ -102,7 +151,7 @@ class _JsonTable:
         )
 
     def get(self, key: str) -> dict[str, Any] | None:
-        with self._db.cursor() as cur:
+        with self._db.reading() as cur:
             row = cur.execute(self._select, (key,)).fetchone()
         if row is None:
             return None
@@ -161,7 +210,7 @@ class SqliteOutbox:
             sql += " WHERE shopper_id = ?"
             params = (shopper_id,)
         sql += " ORDER BY created_at DESC LIMIT ?"
-        with self._db.cursor() as cur:
+        with self._db.reading() as cur:
             rows = cur.execute(sql, (*params, limit)).fetchall()
         return [
             OutboundMessage(

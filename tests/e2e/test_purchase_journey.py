@@ -135,7 +135,7 @@ def test_purchase_over_web_chat(wired, client):
     said = say("yes")
     assert "https://acmehome.example/checkout/" in said
 
-    shopper_id = wired.token_signer.verify(tokens["shopper"])
+    shopper_id = wired.token_signer.shopper(tokens["shopper"])
     assert _cart_lines(wired, shopper_id) == [
         {"product_id": BLACK_SWEATER, "size": "S", "quantity": 1}
     ]

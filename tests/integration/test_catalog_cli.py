@@ -1,4 +1,4 @@
-"""`ambient-shop catalog ...` through its argparse entry point, on real files."""
+"""`ambient-shop catalog ...` through the real command (settings from the environment)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog_adapter.cli import main
 from catalog_adapter.demo import APPEARANCES, INVENTORY, PRODUCTS, STORES
+from skill.cli import main
 
 
 @pytest.fixture

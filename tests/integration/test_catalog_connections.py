@@ -17,7 +17,7 @@ from catalog_adapter.models import ProductQuery
 from catalog_adapter.registry import open_catalog
 from catalog_adapter.resilience import CircuitBreaker
 from catalog_adapter.rest import RestCatalog
-from catalog_adapter.sqlite_index import MAX_IDLE_CONNECTIONS, SqliteCatalog
+from catalog_adapter.sqlite import MAX_IDLE_CONNECTIONS, SqliteCatalog
 from tests.support.catalog_http_server import API_KEY, retailer_mapping, serve_retailer_api
 
 FD_DIR = Path("/proc/self/fd")

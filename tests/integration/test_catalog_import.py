@@ -11,7 +11,7 @@ import pytest
 from catalog_adapter.errors import FeedError
 from catalog_adapter.feeds import ImportReport, import_feeds
 from catalog_adapter.models import ProductQuery
-from catalog_adapter.sqlite_index import SqliteCatalog
+from catalog_adapter.sqlite import SqliteCatalog
 
 HEADER = "id\ttitle\tdescription\tprice\tsale_price\tavailability\tbrand\tcolor\tproduct_type\n"
 

@@ -18,7 +18,7 @@ from catalog_adapter.demo import demo_catalog_url
 from catalog_adapter.errors import FeedError
 from catalog_adapter.feeds import import_feeds
 from catalog_adapter.models import Product, ProductQuery
-from catalog_adapter.sqlite_index import SqliteCatalog, open_sqlite_catalog
+from catalog_adapter.sqlite import SqliteCatalog, open_sqlite_catalog
 from catalog_adapter.synonyms import Group, Synonyms, parse_groups, tokenize
 
 BLUES = {"blue", "navy", "cobalt", "indigo", "denim", "chambray", "teal", "sky", "light"}
@@ -149,7 +149,7 @@ def test_spoken_blue_velvet_sofa_puts_the_blue_one_first(demo: SqliteCatalog) ->
 def test_big_catalog_path_keeps_exact_colour_first(
     demo: SqliteCatalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import catalog_adapter.sqlite_index as index
+    import catalog_adapter.sqlite.ranking as index
 
     # Rank tiers by attribute scores, as a catalog above the bm25() threshold does.
     monkeypatch.setattr(index, "BM25_MAX_PRODUCTS", 0)

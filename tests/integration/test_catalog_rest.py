@@ -232,17 +232,15 @@ def test_query_parameters_in_the_catalog_url_go_with_every_call(api: RunningApi)
     assert catalog.mapping.read_timeout == pytest.approx(0.2)
 
 
-def test_mapping_file_named_in_the_url_and_from_the_environment(
-    api: RunningApi, tmp_path: Path
-) -> None:
+def test_mapping_file_named_in_the_url_or_by_the_setting(api: RunningApi, tmp_path: Path) -> None:
     path = tmp_path / "mapping.json"
     path.write_text(json.dumps(retailer_mapping()), encoding="utf-8")
     by_url = open_catalog(f"{api.catalog_url}?mapping_file={path}", env=ENV)
     assert by_url.get("SOF-200") is not None
-    by_env = open_catalog(api.catalog_url, env={**ENV, "AMBIENT_SHOP_REST_MAPPING": str(path)})
+    by_env = open_catalog(api.catalog_url, mapping_source=str(path), env=ENV)
     assert by_env.get("SOF-200") is not None
     inline = json.dumps(retailer_mapping())
-    by_text = open_catalog(api.catalog_url, env={**ENV, "AMBIENT_SHOP_REST_MAPPING": inline})
+    by_text = open_catalog(api.catalog_url, mapping_source=inline, env=ENV)
     assert by_text.get("SOF-200") is not None
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog_adapter.cli import main
+from skill.cli import main
 from tests.support.catalog_http_server import API_KEY, retailer_mapping, serve_retailer_api
 
 

@@ -123,3 +123,43 @@ def test_breaker_admits_one_trial_when_half_open() -> None:
 )
 def test_split_url(url: str, base: str, options: dict[str, str]) -> None:
     assert split_url(url) == (base, options)
+
+
+def test_the_published_schema_is_valid_and_matches_the_adapter() -> None:
+    from jsonschema import Draft202012Validator
+
+    from catalog_adapter.rest import mapping as rest_mapping
+    from tests.support.catalog_http_server import retailer_mapping
+
+    schema = rest_mapping.mapping_schema()
+    Draft202012Validator.check_schema(schema)
+    assert list(Draft202012Validator(schema).iter_errors(retailer_mapping())) == []
+    names = {
+        "productFields": rest_mapping.PRODUCT_FIELDS,
+        "storeFields": rest_mapping.STORE_FIELDS,
+        "storeInfoFields": rest_mapping.STORE_INFO_FIELDS,
+        "appearanceFields": rest_mapping.APPEARANCE_FIELDS,
+    }
+    for definition, fields in names.items():
+        assert schema["$defs"][definition]["propertyNames"]["enum"] == list(fields), definition
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda m: m["search"].update(items=""), "'search.items'"),
+        (lambda m: m.update(timeouts={"read": "slow"}), "'timeouts.read'"),
+        (lambda m: m.update(circuit_breaker={"threshold": 0}), "at least 1"),
+        (lambda m: m.update(stores={"path": "/locations"}), "'stores' needs 'items'"),
+        (lambda m: m.update(headers=["X-Api-Key"]), "'headers'"),
+        (lambda m: m["fields"].update(price=7), "'fields.price'"),
+    ],
+)
+def test_schema_mistakes_name_their_place(change: Any, message: str) -> None:
+    from catalog_adapter.rest.mapping import RestMapping
+    from tests.support.catalog_http_server import retailer_mapping
+
+    mapping = retailer_mapping()
+    change(mapping)
+    with pytest.raises(CatalogConfigError, match=message):
+        RestMapping.from_dict(mapping, env={"RETAILER_API_KEY": "k"})

@@ -13,7 +13,7 @@ import pytest
 from catalog_adapter.demo import APPEARANCES, DEMO_DIR, PRODUCTS, demo_catalog_url
 from catalog_adapter.models import ProductQuery
 from catalog_adapter.ports import Catalog
-from catalog_adapter.sqlite_index import SqliteCatalog, open_sqlite_catalog
+from catalog_adapter.sqlite import SqliteCatalog, open_sqlite_catalog
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +203,7 @@ def test_get_and_missing_product(catalog: SqliteCatalog) -> None:
 def test_large_catalog_ranking_path_finds_the_same_kind_of_things(
     demo_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import catalog_adapter.sqlite_index as index
+    import catalog_adapter.sqlite.ranking as index
 
     # Pretend the demo is huge, so tiers are ranked without FTS5's bm25().
     monkeypatch.setattr(index, "BM25_MAX_PRODUCTS", 0)

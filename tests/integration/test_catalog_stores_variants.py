@@ -15,7 +15,7 @@ from catalog_adapter.models import ProductQuery
 from catalog_adapter.ports import Catalog
 from catalog_adapter.registry import open_catalog
 from catalog_adapter.rest import RestCatalog
-from catalog_adapter.sqlite_index import SqliteCatalog, open_sqlite_catalog
+from catalog_adapter.sqlite import SqliteCatalog, open_sqlite_catalog
 from tests.support.catalog_http_server import (
     API_KEY,
     RetailerApi,

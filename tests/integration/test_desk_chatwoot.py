@@ -78,7 +78,7 @@ def test_handoff_reply_and_resolve_through_chatwoot(chatwoot, shop):
     webhook = f"{server.url}/chatwoot/webhook"
     reply = chatwoot.agent_reply_event(conversation["id"], "Hi, Riley here. Happy to help!")
     assert chatwoot.post_webhook(webhook, reply).json()["outcome"] == "delivered"
-    shopper_id = wired.token_signer.verify(tokens["shopper"])
+    shopper_id = wired.token_signer.shopper(tokens["shopper"])
     assert [m["text"] for m in wired.outbox.live(shopper_id)] == ["Hi, Riley here. Happy to help!"]
     quiet = say(client, "thanks, which one is warmest?", **tokens)
     assert quiet["reply"]["text"] == "", "the assistant stays quiet while an agent answers"

@@ -204,7 +204,12 @@ def test_gunicorn_serves_the_app_with_the_image_config(tmp_path):
         wait_until_answering(f"http://127.0.0.1:{port}/healthz", process, timeout_s=120)
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30)
         assert health.status_code == 200
-        assert health.json() == {"status": "ok", "verification": True, "orders": "demo.v1"}
+        body = health.json()
+        assert (
+            body["status"] == "ok" and body["verification"] is True and body["orders"] == "demo.v1"
+        )
+        assert body["simulator"] is False, "the image never serves the simulator by default"
+        assert requests.get(f"http://127.0.0.1:{port}/simulator", timeout=10).status_code == 404
         unsigned = requests.post(f"http://127.0.0.1:{port}/alexa", json={}, timeout=10)
         assert unsigned.status_code == 400
     finally:

@@ -61,7 +61,8 @@ def test_orders_setting_is_read_from_the_environment() -> None:
         ({"AWS_LAMBDA_FUNCTION_NAME": "shop"}, True),
         ({"AMBIENT_SHOP_STATE": "dynamodb://?region=eu-west-1"}, True),
         ({"AMBIENT_SHOP_CATALOG": "rest+https://api.example/v2"}, True),
-        ({"AMBIENT_SHOP_SIMULATOR": "0"}, True),
+        # The simulator is off unless asked for, so its absence says nothing.
+        ({"AMBIENT_SHOP_SIMULATOR": "0"}, False),
         ({"AMBIENT_SHOP_PRODUCTION": "1"}, True),
     ],
 )
@@ -77,7 +78,7 @@ def test_demo_orders_in_production_warn_at_start_up(
     local.close()
     assert not [r for r in caplog.records if "DEMO order service" in r.getMessage()]
     deployed = build(
-        settings.with_overrides(simulator_enabled=False, dev_unverified=True),
+        settings.with_overrides(production=True, dev_unverified=True),
         catalog=demo_catalog,
         parser=nlp,
     )

@@ -6,9 +6,13 @@ from typing import Any
 
 import pytest
 
-from skill.simulator.envelopes import new_id
-from skill.simulator.session import InProcessTransport, SimulatorSession
-from skill.simulator.web import SHOPPER_PREFIX, SessionStore
+from skill.simulator.web import SHOPPER_PREFIX
+
+
+@pytest.fixture
+def settings(settings: Any) -> Any:
+    """The page is served only when asked for, as `make run` does."""
+    return settings.with_overrides(simulator_enabled=True)
 
 
 def turn(client: Any, **body: Any) -> dict[str, Any]:
@@ -107,12 +111,23 @@ def test_outbox_of_an_arbitrary_id_is_refused(client):
     assert response.status_code == 400
 
 
-def test_session_store_is_bounded(application):
-    store = SessionStore(limit=3)
-    transport = InProcessTransport(application)
-    keys = [
-        store.create(SimulatorSession(transport, application_id=new_id("skill")))[0]
-        for _ in range(5)
+def test_a_session_continues_on_another_worker(settings, demo_catalog, nlp):
+    """Two apps on one state file stand for two gunicorn workers: either continues the session."""
+    from skill.bootstrap import build
+    from skill.web import create_app
+
+    workers = [
+        build(settings.with_overrides(dev_unverified=True), catalog=demo_catalog, parser=nlp)
+        for _ in range(2)
     ]
-    assert len(store) == 3
-    assert store.get(keys[0]) is None and store.get(keys[-1]) is not None
+    clients = [create_app(application=wired).test_client() for wired in workers]
+    try:
+        first = turn(clients[0], text="show me wool sweaters", device="screen", shopper="sam")
+        second = turn(clients[1], session=first["session"], text="the second one")
+        assert not second["created"] and second["session"] == first["session"]
+        assert second["shopper"] == "sam" and second["device"] == "screen"
+        assert second["result"]["parse"]["intent"] == "select_item"
+        assert second["state"]["selected"], "the listed items came along from the other worker"
+    finally:
+        for wired in workers:
+            wired.close()

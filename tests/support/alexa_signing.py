@@ -214,6 +214,7 @@ class TestAlexaAuthority:
         skill_id: str | None,
         clock: Callable[[], datetime] | None = None,
         fetch_chain: Callable[[str], bytes] | None = None,
+        **options: Any,
     ) -> AlexaRequestVerifier:
         """A verifier that trusts only this authority's root and downloads from it."""
         return AlexaRequestVerifier(
@@ -221,6 +222,7 @@ class TestAlexaAuthority:
             trusted_roots=[self.root],
             fetch_chain=fetch_chain or self.fetch_chain,
             clock=clock,
+            **options,
         )
 
 

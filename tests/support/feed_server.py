@@ -52,6 +52,10 @@ def _handler(host: FeedHost) -> type[BaseHTTPRequestHandler]:
             return
 
         def _answer(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+            # Recorded before the answer goes out: a client that has read it must find it here.
+            with host.lock:
+                host.body_bytes_sent += len(body)
+                host.statuses.append((self.path, status))
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -59,9 +63,6 @@ def _handler(host: FeedHost) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if body:
                 self.wfile.write(body)
-            with host.lock:
-                host.body_bytes_sent += len(body)
-                host.statuses.append((self.path, status))
 
         def do_GET(self) -> None:  # noqa: N802
             fault = host.faults.get(self.path)

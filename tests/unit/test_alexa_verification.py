@@ -307,13 +307,23 @@ def test_verified_chain_is_cached_per_url(authority):
     assert fetched == [authority.chain_url]
 
 
-def test_failed_chain_is_not_cached(authority):
+def test_failed_chain_is_remembered_for_a_while_then_tried_again(authority):
+    from skill.alexa.verification import FAILURE_TTL_S
+
     answers = [b"garbage", authority.chain_pem()]
+    ticks = [0.0]
     verifier = authority.verifier(
-        skill_id=SKILL_ID, clock=fixed_clock(), fetch_chain=lambda url: answers.pop(0)
+        skill_id=SKILL_ID,
+        clock=fixed_clock(),
+        fetch_chain=lambda url: answers.pop(0),
+        monotonic=lambda: ticks[-1],
     )
     body = signed_body()
-    rejected(verifier, authority.sign(body), body)
+    assert "PEM" in rejected(verifier, authority.sign(body), body)
+    ticks.append(FAILURE_TTL_S / 2)
+    assert "PEM" in rejected(verifier, authority.sign(body), body)
+    assert len(answers) == 2 - 1, "the failure was answered from the cache, not a download"
+    ticks.append(FAILURE_TTL_S + 1)
     assert verifier.verify(headers=authority.sign(body), body=body)["version"] == "1.0"
     assert answers == []
 
@@ -443,3 +453,109 @@ def test_download_from_a_closed_port_is_a_verification_failure():
         port = probe.getsockname()[1]
     with pytest.raises(VerificationFailed, match="could not be downloaded"):
         download_chain(f"http://127.0.0.1:{port}/echo.api/chain.pem", timeout_s=1)
+
+
+def counting_verifier(authority, fetch=None, **options):
+    fetched: list[str] = []
+
+    def counting(url: str) -> bytes:
+        fetched.append(url)
+        return (fetch or authority.fetch_chain)(url)
+
+    verifier = authority.verifier(
+        skill_id=SKILL_ID, clock=fixed_clock(), fetch_chain=counting, **options
+    )
+    return verifier, fetched
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda h, b: ({**h, "Signature-256": "not base64!"}, b), "not base64"),
+        (lambda h, b: ({**h, "Signature-256": "QUJD"}, b), "impossible length"),
+        (lambda h, b: (h, b'{"a":' * 5000 + b"1" + b"}" * 5000), "JSON"),
+        (lambda h, b: (h, signed_body(timestamp=NOW - timedelta(minutes=10))), "timestamp"),
+        (lambda h, b: (h, signed_body(skill_id="amzn1.ask.skill.other")), "different skill"),
+    ],
+)
+def test_cheap_checks_refuse_before_any_certificate_download(authority, change, reason):
+    verifier, fetched = counting_verifier(authority)
+    body = signed_body()
+    headers, bad_body = change(dict(authority.sign(body)), body)
+    assert reason in rejected(verifier, headers, bad_body)
+    assert fetched == [], "no download for a request the cheap checks refuse"
+
+
+def test_a_stalled_certificate_host_holds_at_most_a_few_threads(authority):
+    from skill.alexa.verification import MAX_FETCH_THREADS
+
+    release = threading.Event()
+    started = threading.Semaphore(0)
+
+    def stalled(url: str) -> bytes:
+        started.release()
+        release.wait(10)
+        raise OSError("timed out")
+
+    verifier, fetched = counting_verifier(authority, fetch=stalled)
+    outcomes: list[str] = []
+
+    def call(index: int) -> None:
+        body = signed_body()
+        headers = dict(authority.sign(body))
+        headers["SignatureCertChainUrl"] = f"https://s3.amazonaws.com/echo.api/cert-{index}.pem"
+        outcomes.append(rejected(verifier, headers, body))
+
+    holders = [threading.Thread(target=call, args=(i,)) for i in range(MAX_FETCH_THREADS)]
+    for thread in holders:
+        thread.start()
+    for _ in holders:
+        assert started.acquire(timeout=10)
+    # Every further request is refused at once instead of queueing behind the stalled host.
+    for index in range(10):
+        call(100 + index)
+    assert outcomes.count("certificate chain is not available yet") == 10
+    release.set()
+    for thread in holders:
+        thread.join(10)
+    assert len(fetched) == MAX_FETCH_THREADS
+    assert outcomes.count("certificate chain could not be downloaded") == MAX_FETCH_THREADS
+
+
+def test_concurrent_requests_share_one_download(authority):
+    gate = threading.Event()
+
+    def slow(url: str) -> bytes:
+        gate.wait(10)
+        return authority.fetch_chain(url)
+
+    verifier, fetched = counting_verifier(authority, fetch=slow)
+    results: list[Any] = []
+
+    def call() -> None:
+        body = signed_body()
+        results.append(verifier.verify(headers=authority.sign(body), body=body))
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while len(verifier._in_flight) == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.05)
+    gate.set()
+    for thread in threads:
+        thread.join(10)
+    assert len(results) == 2 and len(fetched) == 1
+
+
+def test_failure_cache_is_bounded(authority):
+    from skill.alexa.verification import MAX_CACHED_FAILURES
+
+    verifier, fetched = counting_verifier(authority, fetch=lambda url: b"garbage")
+    body = signed_body()
+    for index in range(MAX_CACHED_FAILURES + 10):
+        headers = dict(authority.sign(body))
+        headers["SignatureCertChainUrl"] = f"https://s3.amazonaws.com/echo.api/c{index}.pem"
+        rejected(verifier, headers, body)
+    assert len(verifier._failures._entries) == MAX_CACHED_FAILURES

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from catalog_adapter.errors import FeedError
-from catalog_adapter.feeds import _RowProblem, gtin_ok, parse_effective_dates, parse_price
-from catalog_adapter.sqlite_index import audience_words, path_from_url, singular
+from catalog_adapter.feeds.report import RowProblem
+from catalog_adapter.feeds.values import gtin_ok, parse_effective_dates, parse_price
+from catalog_adapter.sqlite import path_from_url
+from catalog_adapter.sqlite.schema import audience_words
+from catalog_adapter.sqlite.vocabulary import singular
 from catalog_adapter.synonyms import Group, Synonyms, light_stem, parse_groups, tokenize
 
 
@@ -36,7 +39,7 @@ def test_prices_parse_to_cents(text: str, cents: int) -> None:
     ],
 )
 def test_bad_prices_say_why(text: str, reason: str) -> None:
-    with pytest.raises(_RowProblem, match=reason):
+    with pytest.raises(RowProblem, match=reason):
         parse_price(text, currency="USD")
 
 
@@ -44,9 +47,9 @@ def test_effective_dates() -> None:
     start, end = parse_effective_dates("2024-11-01T00:00-0800/2024-11-30T23:59-0800")
     assert start is not None and end is not None and end > start
     assert parse_effective_dates("2024-11-01T00:00Z/")[1] is None
-    with pytest.raises(_RowProblem, match="ends before it starts"):
+    with pytest.raises(RowProblem, match="ends before it starts"):
         parse_effective_dates("2024-12-01T00:00Z/2024-11-01T00:00Z")
-    with pytest.raises(_RowProblem, match="start/end"):
+    with pytest.raises(RowProblem, match="start/end"):
         parse_effective_dates("2024-12-01")
 
 
